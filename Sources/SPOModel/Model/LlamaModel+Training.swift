@@ -1,0 +1,146 @@
+/// The training forward pass: log-probabilities (and entropies) of a batch's scored tokens,
+/// keeping the activations the backward pass needs.
+///
+/// Activation memory for a batch (floats; 4 bytes each), held in the model's workspace and
+/// reused across calls:
+///   per layer  N·(4D + (H+2Hkv)·d + H·d + 2I + 2) + H·Σ_s L_s²   (the last term: attention
+///              probabilities of every sequence)
+///   plus       N·D (final residual) + R·(2D + V + 1) (final norm and vocabulary softmax)
+///   scratch    N·I + max_s L_s² and, in the backward pass, N·(3D + (H+2Hkv)·d + H·d + 2I).
+/// `LlamaModel.activationBytes` reports what is held.
+public final class ForwardPass {
+    /// The batch this pass scored.
+    public let batch: TokenBatch
+    /// Temperature T: log-probabilities are of softmax(logits / T).
+    public let temperature: Float
+    /// log π(target_r | prefix) at temperature T, [R].
+    public internal(set) var logProbabilities: [Float]
+    /// Entropy of the temperature-T next-token distribution at each scored position, [R].
+    public internal(set) var entropies: [Float]
+    /// The model's parameter version when the pass ran (guards against stale backward calls).
+    let generation: Int
+
+    init(batch: TokenBatch, temperature: Float, generation: Int) {
+        self.batch = batch
+        self.temperature = temperature
+        self.generation = generation
+        logProbabilities = Array(repeating: 0, count: batch.scoredCount)
+        entropies = Array(repeating: 0, count: batch.scoredCount)
+    }
+}
+
+extension LlamaModel {
+    /// Runs the forward pass over `batch`, keeping activations for `backward`.
+    ///
+    /// Only one pass is alive at a time: a new call to `forward` reuses the activation memory.
+    public func forward(_ batch: TokenBatch, temperature: Float = 1) throws -> ForwardPass {
+        guard temperature > 0, temperature.isFinite else {
+            throw TokenBatchError("temperature must be a positive finite number, found \(temperature)")
+        }
+        try batch.validate(vocabularySize: config.vocabularySize)
+        if let bad = batch.sequenceOffsets.indices.dropLast().first(where: { batch.length(of: $0) > config.maximumPositions }) {
+            throw TokenBatchError("sequence \(bad) has \(batch.length(of: bad)) tokens, more than max_position_embeddings (\(config.maximumPositions))")
+        }
+        forwardGeneration += 1
+        let pass = ForwardPass(batch: batch, temperature: temperature, generation: forwardGeneration)
+        let N = batch.tokenCount, D = config.hiddenSize
+        let W = parameters.pointer, ws = workspace
+
+        // Embedding lookup: x0[i] = E[token_i].
+        var x = ws.buffer("x.0", N * D)
+        for (i, token) in batch.tokens.enumerated() {
+            (x + i * D).update(from: W + layout.embedding + Int(token) * D, count: D)
+        }
+        for (l, layer) in layout.layers.enumerated() {
+            let next = ws.buffer("x.\(l + 1)", N * D)
+            layerForward(l, layer, batch: batch, input: x, output: next)
+            x = next
+        }
+        scoreForward(pass: pass, hidden: x)
+        return pass
+    }
+
+    /// One decoder layer: x_{l+1} = x_mid + down(swiglu(xn2 · Wguᵀ)), x_mid = x_l + attn · Woᵀ.
+    private func layerForward(
+        _ l: Int, _ layer: LlamaLayout.Layer, batch: TokenBatch,
+        input x: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
+    ) {
+        let c = config, N = batch.tokenCount, D = c.hiddenSize, I = c.intermediateSize
+        let QKV = c.qkvWidth, A = c.attentionWidth
+        let W = parameters.pointer, ws = workspace
+
+        let rstd1 = ws.buffer("rstd1.\(l)", N), xn1 = ws.buffer("xn1.\(l)", N * D)
+        RMSNorm.forward(x: x, weight: W + layer.inputNorm, epsilon: c.rmsNormEpsilon,
+                        y: xn1, rstd: rstd1, rows: N, width: D)
+        let qkv = ws.buffer("qkv.\(l)", N * QKV)
+        BLAS.gemm(transposeB: true, m: N, n: QKV, k: D, a: xn1, lda: D, b: W + layer.qkv, ldb: D,
+                  c: qkv, ldc: QKV)
+        batch.positions.withUnsafeBufferPointer { positions in
+            rotary.apply(qkv, rows: N, stride: QKV, heads: c.headCount, positions: positions.baseAddress!)
+            rotary.apply(qkv + A, rows: N, stride: QKV, heads: c.keyValueHeadCount,
+                         positions: positions.baseAddress!)
+        }
+        let attention = ws.buffer("attn.\(l)", N * A)
+        let probabilities = ws.buffer("probs.\(l)", c.headCount * batch.attentionArea)
+        PackedAttention.forward(config: c, batch: batch, qkv: qkv, probabilities: probabilities,
+                                output: attention)
+        let xMid = ws.buffer("xmid.\(l)", N * D)
+        xMid.update(from: x, count: N * D)
+        BLAS.gemm(transposeB: true, m: N, n: D, k: A, a: attention, lda: A, b: W + layer.output, ldb: A,
+                  beta: 1, c: xMid, ldc: D)
+
+        let rstd2 = ws.buffer("rstd2.\(l)", N), xn2 = ws.buffer("xn2.\(l)", N * D)
+        RMSNorm.forward(x: xMid, weight: W + layer.postAttentionNorm, epsilon: c.rmsNormEpsilon,
+                        y: xn2, rstd: rstd2, rows: N, width: D)
+        let gateUp = ws.buffer("gu.\(l)", N * 2 * I)
+        BLAS.gemm(transposeB: true, m: N, n: 2 * I, k: D, a: xn2, lda: D, b: W + layer.gateUp, ldb: D,
+                  c: gateUp, ldc: 2 * I)
+        let h = ws.buffer("h", N * I)
+        SwiGLU.forward(gateUp: gateUp, output: h, rows: N, width: I)
+        output.update(from: xMid, count: N * D)
+        BLAS.gemm(transposeB: true, m: N, n: D, k: I, a: h, lda: I, b: W + layer.down, ldb: I,
+                  beta: 1, c: output, ldc: D)
+    }
+
+    /// Final norm on the scored rows, LM head, temperature softmax, log p(target), entropy.
+    private func scoreForward(pass: ForwardPass, hidden x: UnsafeMutablePointer<Float>) {
+        let batch = pass.batch, c = config, D = c.hiddenSize, V = c.vocabularySize
+        let R = batch.scoredCount, W = parameters.pointer, ws = workspace
+        guard R > 0 else { return }
+        let xf = ws.buffer("xf", R * D), xnf = ws.buffer("xnf", R * D), rstdf = ws.buffer("rstdf", R)
+        for (r, row) in batch.scoredRows.enumerated() {
+            (xf + r * D).update(from: x + Int(row) * D, count: D)
+        }
+        RMSNorm.forward(x: xf, weight: W + layout.finalNorm, epsilon: c.rmsNormEpsilon,
+                        y: xnf, rstd: rstdf, rows: R, width: D)
+        let logits = ws.buffer("logits", R * V)
+        BLAS.gemm(transposeB: true, m: R, n: V, k: D, a: xnf, lda: D, b: W + layout.head, ldb: D,
+                  c: logits, ldc: V)
+        let inverseTemperature = 1 / pass.temperature
+        pass.logProbabilities.withUnsafeMutableBufferPointer { logProbabilities in
+            pass.entropies.withUnsafeMutableBufferPointer { entropies in
+                batch.targets.withUnsafeBufferPointer { targets in
+                    let lp = logProbabilities.baseAddress!, en = entropies.baseAddress!
+                    let tg = targets.baseAddress!
+                    Parallel.forEachChunk(R, minimumPerChunk: 4) { range in
+                        for r in range {
+                            let z = logits + r * V
+                            let targetLogit = z[Int(tg[r])] * inverseTemperature
+                            let (lse, expected) = Softmax.vocabularyRow(
+                                z, count: V, inverseTemperature: inverseTemperature)
+                            lp[r] = targetLogit - lse
+                            en[r] = lse - expected
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension TokenBatch {
+    /// Σ_s L_s²: floats of attention probabilities per head.
+    var attentionArea: Int {
+        (0..<sequenceCount).reduce(0) { $0 + length(of: $1) * length(of: $1) }
+    }
+}
