@@ -60,46 +60,28 @@ extension LlamaModel {
         return pass
     }
 
-    /// One decoder layer: x_{l+1} = x_mid + down(swiglu(xn2 · Wguᵀ)), x_mid = x_l + attn · Woᵀ.
+    /// One decoder layer, keeping x_l's norm, qkv, attention probabilities and output,
+    /// x_mid, its norm and gu for the backward pass.
     private func layerForward(
         _ l: Int, _ layer: LlamaLayout.Layer, batch: TokenBatch,
         input x: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
         let c = config, N = batch.tokenCount, D = c.hiddenSize, I = c.intermediateSize
-        let QKV = c.qkvWidth, A = c.attentionWidth
-        let W = parameters.pointer, ws = workspace
-
-        let rstd1 = ws.buffer("rstd1.\(l)", N), xn1 = ws.buffer("xn1.\(l)", N * D)
-        RMSNorm.forward(x: x, weight: W + layer.inputNorm, epsilon: c.rmsNormEpsilon,
-                        y: xn1, rstd: rstd1, rows: N, width: D)
-        let qkv = ws.buffer("qkv.\(l)", N * QKV)
-        BLAS.gemm(transposeB: true, m: N, n: QKV, k: D, a: xn1, lda: D, b: W + layer.qkv, ldb: D,
-                  c: qkv, ldc: QKV)
+        let ws = workspace
+        let qkv = ws.buffer("qkv.\(l)", N * c.qkvWidth)
         batch.positions.withUnsafeBufferPointer { positions in
-            rotary.apply(qkv, rows: N, stride: QKV, heads: c.headCount, positions: positions.baseAddress!)
-            rotary.apply(qkv + A, rows: N, stride: QKV, heads: c.keyValueHeadCount,
-                         positions: positions.baseAddress!)
+            attentionInput(layer, x: x, rows: N, positions: positions.baseAddress!,
+                           normalized: ws.buffer("xn1.\(l)", N * D), rstd: ws.buffer("rstd1.\(l)", N),
+                           qkv: qkv)
         }
-        let attention = ws.buffer("attn.\(l)", N * A)
-        let probabilities = ws.buffer("probs.\(l)", c.headCount * batch.attentionArea)
-        PackedAttention.forward(config: c, batch: batch, qkv: qkv, probabilities: probabilities,
+        let attention = ws.buffer("attn.\(l)", N * c.attentionWidth)
+        PackedAttention.forward(config: c, batch: batch, qkv: qkv,
+                                probabilities: ws.buffer("probs.\(l)", c.headCount * batch.attentionArea),
                                 output: attention)
-        let xMid = ws.buffer("xmid.\(l)", N * D)
-        xMid.update(from: x, count: N * D)
-        BLAS.gemm(transposeB: true, m: N, n: D, k: A, a: attention, lda: A, b: W + layer.output, ldb: A,
-                  beta: 1, c: xMid, ldc: D)
-
-        let rstd2 = ws.buffer("rstd2.\(l)", N), xn2 = ws.buffer("xn2.\(l)", N * D)
-        RMSNorm.forward(x: xMid, weight: W + layer.postAttentionNorm, epsilon: c.rmsNormEpsilon,
-                        y: xn2, rstd: rstd2, rows: N, width: D)
-        let gateUp = ws.buffer("gu.\(l)", N * 2 * I)
-        BLAS.gemm(transposeB: true, m: N, n: 2 * I, k: D, a: xn2, lda: D, b: W + layer.gateUp, ldb: D,
-                  c: gateUp, ldc: 2 * I)
-        let h = ws.buffer("h", N * I)
-        SwiGLU.forward(gateUp: gateUp, output: h, rows: N, width: I)
-        output.update(from: xMid, count: N * D)
-        BLAS.gemm(transposeB: true, m: N, n: D, k: I, a: h, lda: I, b: W + layer.down, ldb: I,
-                  beta: 1, c: output, ldc: D)
+        attentionOutputAndMLP(
+            layer, x: x, attention: attention, rows: N, middle: ws.buffer("xmid.\(l)", N * D),
+            normalized: ws.buffer("xn2.\(l)", N * D), rstd: ws.buffer("rstd2.\(l)", N),
+            gateUp: ws.buffer("gu.\(l)", N * 2 * I), activation: ws.buffer("h", N * I), output: output)
     }
 
     /// Final norm on the scored rows, LM head, temperature softmax, log p(target), entropy.
