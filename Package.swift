@@ -29,10 +29,13 @@ let package = Package(
         .target(
             name: "SPOModel", dependencies: ["COpenBLAS"],
             swiftSettings: kernelFlags),
+        .target(
+            name: "SPOBenchmarks", dependencies: ["SPOModel"],
+            swiftSettings: kernelFlags),
         .executableTarget(
             name: "spo",
             dependencies: [
-                "SPOModel",
+                "SPOModel", "SPOBenchmarks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The user command line of Segment Policy Optimization.
+@main
+struct SPO: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spo",
+        abstract: "Segment Policy Optimization: reinforcement learning with segment-level credit for language models.",
+        subcommands: [Bench.self])
+}
