@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the project needs on a fresh Debian machine with Swift: the C libraries
+# (OpenBLAS, libzmq, msgpack-c, pkg-config) from apt, and NumPy for the reference tests.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+packages=(libopenblas-dev libzmq3-dev libmsgpack-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing ${missing[*]}"
+  sudo_cmd=""
+  [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! python3 -c 'import numpy' 2>/dev/null; then
+  echo "installing numpy (reference tests)"
+  python3 -m pip install --quiet numpy
+fi
