@@ -27,6 +27,16 @@ public enum BLAS {
             }
             return
         }
+        if m == 1 && !transposeA {
+            // A single row (decode at batch 1): sgemv reads the matrix once, where sgemm
+            // would first copy it into packed panels.
+            if transposeB {
+                cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb), a, 1, beta, c, 1)
+            } else {
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb), a, 1, beta, c, 1)
+            }
+            return
+        }
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,
