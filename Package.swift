@@ -30,17 +30,23 @@ let package = Package(
             name: "SPOModel", dependencies: ["COpenBLAS"],
             swiftSettings: kernelFlags),
         .target(
+            name: "SPOTraining", dependencies: ["SPOModel"],
+            swiftSettings: kernelFlags),
+        .target(
             name: "SPOBenchmarks", dependencies: ["SPOModel"],
             swiftSettings: kernelFlags),
         .executableTarget(
             name: "spo",
             dependencies: [
-                "SPOModel", "SPOBenchmarks",
+                "SPOModel", "SPOBenchmarks", "SPOTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),
         .testTarget(
             name: "SPOModelTests", dependencies: ["SPOModel"],
+            swiftSettings: kernelFlags),
+        .testTarget(
+            name: "SPOTrainingTests", dependencies: ["SPOTraining", "SPOModel"],
             swiftSettings: kernelFlags),
     ]
 )
