@@ -29,8 +29,9 @@ let package = Package(
         .target(
             name: "SPOModel", dependencies: ["COpenBLAS"],
             swiftSettings: kernelFlags),
+        .target(name: "SPOTasks"),
         .target(
-            name: "SPOTraining", dependencies: ["SPOModel"],
+            name: "SPOTraining", dependencies: ["SPOModel", "SPOTasks"],
             swiftSettings: kernelFlags),
         .target(
             name: "SPOBenchmarks", dependencies: ["SPOModel"],
@@ -38,13 +39,16 @@ let package = Package(
         .executableTarget(
             name: "spo",
             dependencies: [
-                "SPOModel", "SPOBenchmarks", "SPOTraining",
+                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),
         .testTarget(
             name: "SPOModelTests", dependencies: ["SPOModel"],
             swiftSettings: kernelFlags),
+        .testTarget(
+            name: "SPOTasksTests", dependencies: ["SPOTasks"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SPOTrainingTests", dependencies: ["SPOTraining", "SPOModel"],
             swiftSettings: kernelFlags),

@@ -246,6 +246,15 @@ def cpu_model():
     return "unknown"
 
 
+def other_processes_cpu_seconds():
+    """CPU seconds all cores spent busy (/proc/stat) minus those of this process: a
+    running total whose growth rate is how many cores other processes took."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    busy = sum(fields) - fields[3] - fields[4]              # all but idle and iowait
+    own = os.times()
+    return busy / os.sysconf("SC_CLK_TCK") - own.user - own.system
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", nargs="+", default=DEFAULT_CONFIGS, type=Path,
@@ -267,28 +276,35 @@ def main():
         "interop_threads": torch.get_num_interop_threads(), "cpu": cpu_model(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "load_average_at_start": os.getloadavg()[0], "repeats": repeats, "configs": {},
+        "repeats": repeats, "configs": {},
     }
     columns = ["train_tokens_per_s", "prefill_tokens_per_s",
                "decode_tokens_per_s_b1", "decode_tokens_per_s_b8", "decode_tokens_per_s_b64"]
-    headers = ["config", "params", "train", "prefill", "decode b1", "decode b8", "decode b64"]
+    headers = ["config", "params", "train", "prefill", "decode b1", "decode b8", "decode b64", "others"]
     rows = []
     for path in args.configs:
         if not path.is_file():
             parser.error(f"config file {path} does not exist")
-        started = time.perf_counter()
+        started, busy_before = time.perf_counter(), other_processes_cpu_seconds()
         metrics = bench_config(load_config(path), repeats, args.seed)
+        wall = time.perf_counter() - started
         metrics["config"] = str(path)
-        metrics["wall_s"] = round(time.perf_counter() - started, 1)
+        metrics["wall_s"] = round(wall, 1)
+        metrics["other_processes_cores"] = round((other_processes_cpu_seconds() - busy_before) / wall, 2)
         report["configs"][path.stem] = metrics
-        rows.append([path.stem, f"{metrics['parameters'] / 1e6:.1f}M"] + [f"{metrics[c]:.1f}" for c in columns])
+        rows.append([path.stem, f"{metrics['parameters'] / 1e6:.1f}M"] + [f"{metrics[c]:.1f}" for c in columns]
+                    + [f"{metrics['other_processes_cores']:.2f}"])
         print(f"{path.stem}: done in {metrics['wall_s']} s", flush=True)
 
     print(f"\ntorch {report['torch_version']}, {report['threads']} threads, {report['cpu']}, "
-          f"median of {repeats}, tokens/s")
+          f"median of {repeats}, tokens/s; others = cores used by other processes meanwhile")
     widths = [max(len(r[i]) for r in rows + [headers]) for i in range(len(headers))]
     for row in [headers] + rows:
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths)))
+    busiest = max(m["other_processes_cores"] for m in report["configs"].values())
+    if busiest > 0.1:
+        print(f"note: other processes kept up to {busiest:.2f} of {os.cpu_count()} cores busy during "
+              "the run; the numbers are noisy (times_s in the JSON has the spread)")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report, indent=2) + "\n")

@@ -13,13 +13,29 @@ public struct EvaluationOptions: Codable, Sendable, Equatable {
     public var greedy: Bool = true
     /// Questions whose samples are decoded together (each prompt is prefilled once and forked).
     public var questionsPerBatch: Int = 4
+    /// Test questions to evaluate (the first ones of the test split).
+    public var questions: Int = 200
 
     enum CodingKeys: String, CodingKey {
         case samples, temperature, topP = "top_p", maxTokens = "max_tokens", seed, greedy
-        case questionsPerBatch = "questions_per_batch"
+        case questionsPerBatch = "questions_per_batch", questions
     }
 
     public init() {}
+
+    /// Every key is optional; missing keys keep the defaults above.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = EvaluationOptions()
+        samples = try c.decodeIfPresent(Int.self, forKey: .samples) ?? d.samples
+        temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? d.temperature
+        topP = try c.decodeIfPresent(Float.self, forKey: .topP) ?? d.topP
+        maxTokens = try c.decodeIfPresent(Int.self, forKey: .maxTokens) ?? d.maxTokens
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        greedy = try c.decodeIfPresent(Bool.self, forKey: .greedy) ?? d.greedy
+        questionsPerBatch = try c.decodeIfPresent(Int.self, forKey: .questionsPerBatch) ?? d.questionsPerBatch
+        questions = try c.decodeIfPresent(Int.self, forKey: .questions) ?? d.questions
+    }
 }
 
 /// One question to evaluate: its id, text, prompt tokens and gold answer.

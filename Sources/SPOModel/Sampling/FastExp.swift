@@ -4,13 +4,16 @@
 ///
 ///     n = round(x · log2 e)              via (x · log2 e + 1.5·2²³) − 1.5·2²³
 ///     r = x − n · ln 2                   ln 2 split into ln2Hi + ln2Lo, |r| <= ln2 / 2
-///     eʳ ≈ Σ_{k=0…6} rᵏ / k!              truncation error < r⁷/7! ≈ 1.2e-7
-///     2ⁿ = 2^⌊n/2⌋ · 2^(n−⌊n/2⌋)          exponent bits (m + 127) << 23, two factors so
-///                                        n = 128 (x near ln Float.max) stays finite
+///     eʳ ≈ 1 + c₁r + … + c₅r⁵             minimax for relative error (4.3e-7) on
+///                                        [−ln2/2, ln2/2], fitted for this file by Remez
+///                                        iteration; c₀ = 1 keeps exp(0) = 1 exactly
+///     2ⁿ                                 exponent bits (n + 127) << 23
 ///
-/// Relative error < 2e-6 for x in [ln Float.leastNormalMagnitude, ln Float.max]
+/// Relative error < 1e-6 for x in [ln Float.leastNormalMagnitude, ln Float.max]
 /// (about [-87.34, 88.72]); below that the result is 0 (no subnormals, which are slow on
-/// x86), above it +inf, and NaN stays NaN.
+/// x86), above it +inf, and NaN stays NaN. `exp` splits 2ⁿ into 2^⌊n/2⌋ · 2^(n−⌊n/2⌋) so
+/// that n = 128 stays finite; `expOfNonPositive`, for the sampler's exponents <= 0,
+/// skips that and the upper clamp.
 ///
 /// Written with `replacing(with:where:)`, integer bit tricks and `unsafeBitCast` because
 /// `rounded()`, `pointwiseMin/Max` and SIMD float-to-int conversions are not inlined.
@@ -20,25 +23,43 @@ public enum FastMath {
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
         let lowest: Float = -87.33654  // just above ln(Float.leastNormalMagnitude)
         let highest: Float = 88.8  // above ln(Float.greatestFiniteMagnitude): gives +inf
-        let magic: Float = 12_582_912  // 1.5 · 2²³; adding it rounds to an integer
         var clamped = x.replacing(with: lowest, where: x .< lowest)
         clamped.replace(with: highest, where: clamped .> highest)
-        let shifted = clamped * 1.442_695_04 + magic
-        let n = shifted - magic
-        var r = clamped.addingProduct(n, -0.693_145_751_953_125)
-        r = r.addingProduct(n, -1.428_606_765_330_187_045e-6)
-        var p = SIMD8<Float>(repeating: 1.0 / 720)
-        p = SIMD8<Float>(repeating: 1.0 / 120).addingProduct(p, r)
-        p = SIMD8<Float>(repeating: 1.0 / 24).addingProduct(p, r)
-        p = SIMD8<Float>(repeating: 1.0 / 6).addingProduct(p, r)
-        p = SIMD8<Float>(repeating: 0.5).addingProduct(p, r)
-        p = SIMD8<Float>(repeating: 1).addingProduct(p, r)
-        p = SIMD8<Float>(repeating: 1).addingProduct(p, r)
+        let (shifted, polynomial) = reduce(clamped)
         let exponent = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
         let half = exponent &>> 1
         let scaleLow = unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         let scaleHigh = unsafeBitCast((exponent &- half &+ 127) &<< 23, to: SIMD8<Float>.self)
-        return (p * scaleLow * scaleHigh).replacing(with: 0, where: x .< lowest)
+        return (polynomial * scaleLow * scaleHigh).replacing(with: 0, where: x .< lowest)
+    }
+
+    /// `exp` of each lane for x <= 88.37 (so n <= 127), one scaling cheaper than `exp`;
+    /// larger x give wrong results. Same error as `exp`.
+    @inlinable @inline(__always)
+    public static func expOfNonPositive(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let lowest: Float = -87.33654  // just above ln(Float.leastNormalMagnitude)
+        let (shifted, polynomial) = reduce(x.replacing(with: lowest, where: x .< lowest))
+        let biased = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- (0x4B40_0000 - 127)
+        let scale = unsafeBitCast(biased &<< 23, to: SIMD8<Float>.self)
+        return (polynomial * scale).replacing(with: 0, where: x .< lowest)
+    }
+
+    /// Range reduction and polynomial: `shifted` = x · log2 e + 1.5·2²³, whose low
+    /// mantissa bits hold n, and eʳ.
+    @inlinable @inline(__always)
+    static func reduce(_ x: SIMD8<Float>) -> (shifted: SIMD8<Float>, polynomial: SIMD8<Float>) {
+        let magic: Float = 12_582_912  // 1.5 · 2²³; adding it rounds to an integer
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
+        var r = x.addingProduct(n, -0.693_145_751_953_125)
+        r = r.addingProduct(n, -1.428_606_765_330_187_045e-6)
+        var p = SIMD8<Float>(repeating: 6.953_137_5e-3)
+        p = SIMD8<Float>(repeating: 4.187_527_3e-2).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 0.166_876_58).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 0.499_993_74).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 0.999_993_74).addingProduct(p, r)
+        p = SIMD8<Float>(repeating: 1).addingProduct(p, r)
+        return (shifted, p)
     }
 
     /// `exp` of one value, through the 8-lane kernel (for tails and tests).
@@ -56,7 +77,7 @@ public enum FastMath {
         }
         if i < count {
             let tail = exp(loadTail(values + i, count: count - i, padding: 0))
-            for lane in 0 ..< count - i {
+            for lane in 0..<count - i {
                 values[i + lane] = tail[lane]
             }
         }
@@ -74,7 +95,8 @@ public enum FastMath {
             i += 8
         }
         if i < count {
-            sum += exp((loadTail(values + i, count: count - i, padding: -.infinity) - shift) * scale)
+            sum += exp(
+                (loadTail(values + i, count: count - i, padding: -.infinity) - shift) * scale)
         }
         return sum.sum()
     }
@@ -147,7 +169,7 @@ public enum FastMath {
         -> SIMD8<Float>
     {
         var value = SIMD8<Float>(repeating: padding)
-        for lane in 0 ..< count {
+        for lane in 0..<count {
             value[lane] = pointer[lane]
         }
         return value

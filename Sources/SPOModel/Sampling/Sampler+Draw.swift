@@ -19,15 +19,17 @@ extension SamplerScratch {
                     var i = start
                     while i + 8 <= end {
                         let scaled = (FastMath.load(logits + i) - maximum) * inverseTemperature
-                        let weight = FastMath.exp(scaled)
+                        let weight = FastMath.expOfNonPositive(scaled)
                         FastMath.store(weight, to: weights + i)
                         sum += weight
                         i += 8
                     }
                     if i < end {
-                        let tail = FastMath.loadTail(logits + i, count: end - i, padding: -.infinity)
-                        let weight = FastMath.exp((tail - maximum) * inverseTemperature)
-                        for lane in 0 ..< end - i {
+                        let tail = FastMath.loadTail(
+                            logits + i, count: end - i, padding: -.infinity)
+                        let weight = FastMath.expOfNonPositive(
+                            (tail - maximum) * inverseTemperature)
+                        for lane in 0..<end - i {
                             weights[i + lane] = weight[lane]
                         }
                         sum += weight
@@ -58,7 +60,7 @@ extension SamplerScratch {
             return lastMember(of: boundary, before: count)
         }
         let end = min((chunk + 1) * chunkSize, count)
-        return draw(from: chunk * chunkSize ..< end, of: boundary, residual: target - cumulative)
+        return draw(from: chunk * chunkSize..<end, of: boundary, residual: target - cumulative)
     }
 
     /// Inverse CDF over the nucleus members in id order: the first member i with
@@ -78,9 +80,11 @@ extension SamplerScratch {
                 var index = SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) &+ Int32(start)
                 for i in stride(from: start, to: start + chunkSize, by: 16) {
                     let (v0, v1) = (FastMath.load(weights + i), FastMath.load(weights + i + 8))
-                    let in0 = (v0 .> boundaryWeight) .| ((v0 .== boundaryWeight) .& (index .<= lastTied))
+                    let in0 =
+                        (v0 .> boundaryWeight) .| ((v0 .== boundaryWeight) .& (index .<= lastTied))
                     index &+= 8
-                    let in1 = (v1 .> boundaryWeight) .| ((v1 .== boundaryWeight) .& (index .<= lastTied))
+                    let in1 =
+                        (v1 .> boundaryWeight) .| ((v1 .== boundaryWeight) .& (index .<= lastTied))
                     index &+= 8
                     sum0 += zero.replacing(with: v0, where: in0)
                     sum1 += zero.replacing(with: v1, where: in1)
@@ -88,13 +92,14 @@ extension SamplerScratch {
                 let chunkSum = Double((sum0 + sum1).sum())
                 if cumulative + chunkSum > target {
                     return draw(
-                        from: start ..< start + chunkSize, of: boundary, residual: target - cumulative)
+                        from: start..<start + chunkSize, of: boundary, residual: target - cumulative
+                    )
                 }
                 cumulative += chunkSum
                 start += chunkSize
             }
             if start < count {
-                return draw(from: start ..< count, of: boundary, residual: target - cumulative)
+                return draw(from: start..<count, of: boundary, residual: target - cumulative)
             }
             return lastMember(of: boundary, before: count)
         }

@@ -17,34 +17,40 @@ struct NucleusBoundary {
     }
 }
 
-/// What one pass over the weights learns about a threshold t.
+/// Mass and count of the weights >= a threshold.
 struct ThresholdScan {
-    /// Σ of the weights >= t.
     var mass: Double
-    /// Number of weights >= t.
     var count: Int
-    /// Smallest weight >= t (+inf if none): raising t to it keeps the same tokens.
-    var smallestAtLeast: Float
-    /// Largest weight < t (−inf if none).
-    var largestBelow: Float
 }
 
-/// Finding the nucleus without sorting the vocabulary.
+/// A weight band [low, high) holding the nucleus edge, with target = p · Σw: the
+/// tokens with w >= high hold `above.mass` < target, those with w >= low hold
+/// `atLow.mass` >= target. The nucleus is every token >= high plus a prefix (weight
+/// descending, then id ascending) of the band.
+struct NucleusBracket {
+    var low: Float
+    var high: Float
+    var atLow: ThresholdScan
+    var above: ThresholdScan
+
+    var bandCount: Int { atLow.count - above.count }
+}
+
+/// Finding the nucleus without sorting the vocabulary; every step below is one SIMD pass
+/// over the V weights (about 2–3 µs at V = 49152).
 ///
-/// Invariant of the search, with target = p · Σw: the tokens with w >= high hold mass
-/// < target and the tokens with w >= low hold mass >= target, so the nucleus is every
-/// token >= high plus a prefix (by weight descending, then id ascending) of the band
-/// [low, high). Each step is one SIMD pass over the V weights (`scan(threshold:)`):
-/// 1. Steps of 8×: low = 1/8, 1/64, … until the mass is reached, or until low drops to
-///    (1 − p) · Σw / V, which always suffices (the tokens below it hold < (1 − p) · Σw).
-/// 2. Bisection of [low, high) on the float bit pattern until the band holds <= 256
-///    tokens or a single weight value; each step also snaps low up to the smallest weight
-///    >= low and high down to just above the largest weight < high.
-/// 3. The band's tokens are collected, sorted by (weight desc, id asc) and accumulated
-///    until the target is met.
-/// Typical cost at V = 49152: a few passes of about 1–3 µs and a sort of <= 256 keys.
+/// 1. Mass at w >= 1/8, enough on its own for peaked rows; if it falls short, mass at
+///    (1 − p) · Σw / V, which always suffices: the V tokens below it hold less than
+///    (1 − p) · Σw.
+/// 2. Bisection of the band on the float bit pattern (halving log w) until it holds
+///    <= 256 tokens or one weight value. If a step leaves the band's count unchanged,
+///    one pass snaps it to [smallest weight >= low, just above the largest weight < high],
+///    which ends runs of tied weights at once.
+/// 3. The band's keys are collected, sorted (weight descending, id ascending) and added
+///    onto the mass above the band until the target is met.
+/// Peaked rows take 1–3 passes; flat ones (thousands of tokens in the nucleus) 8–10.
 extension SamplerScratch {
-    /// Largest band that is sorted rather than bisected further.
+    /// Band size at which the search sorts the band instead of bisecting it.
     static let largestSortedBand = 256
 
     /// The nucleus of mass `topP` (< 1) and its mass; `total` = Σw over `count` tokens.
@@ -53,35 +59,19 @@ extension SamplerScratch {
     {
         let target = topP * total
         let sufficient = Float((1 - topP) * total / Double(count))
-        var high: Float = 2
-        var above = ThresholdScan(mass: 0, count: 0, smallestAtLeast: .infinity, largestBelow: 1)
-        var low: Float = 0.125
-        var atLow: ThresholdScan
-        while true {
-            low = max(low, sufficient)
-            atLow = scan(threshold: low, count: count)
-            if atLow.mass >= target || low == sufficient {
-                break
-            }
-            high = atLow.largestBelow.nextUp
-            above = atLow
-            low = min(low * 0.125, atLow.largestBelow)
+        let first = max(0.125, sufficient)
+        var bracket = NucleusBracket(
+            low: first, high: 2, atLow: scan(threshold: first, count: count),
+            above: ThresholdScan(mass: 0, count: 0))
+        if bracket.atLow.mass < target && first > sufficient {
+            bracket = NucleusBracket(
+                low: sufficient, high: first, atLow: scan(threshold: sufficient, count: count),
+                above: bracket.atLow)
         }
-        low = atLow.smallestAtLeast
-        while atLow.count - above.count > Self.largestSortedBand && low.nextUp < high {
-            let middle = Float(bitPattern: low.bitPattern + (high.bitPattern - low.bitPattern) / 2)
-            let atMiddle = scan(threshold: middle, count: count)
-            if atMiddle.mass >= target {
-                low = atMiddle.smallestAtLeast
-                atLow = atMiddle
-            } else {
-                high = atMiddle.largestBelow.nextUp
-                above = atMiddle
-            }
-        }
-        collectBand(from: low, below: high, count: count)
+        narrow(&bracket, target: target, count: count)
+        collectKeys(from: bracket.low, below: bracket.high, count: count)
         candidateKeys.sort(by: >)
-        var mass = above.mass
+        var mass = bracket.above.mass
         for key in candidateKeys {
             let (weight, index) = Self.weightAndIndex(ofKey: key)
             mass += Double(weight)
@@ -89,81 +79,125 @@ extension SamplerScratch {
                 return (NucleusBoundary(weight: weight, lastTiedIndex: index), mass)
             }
         }
-        return (.atLeast(low), mass)
+        return (.atLeast(bracket.low), mass)
     }
 
-    /// Mass, count, and nearest weights on either side of `threshold`, in one SIMD pass.
+    /// Bisects `bracket` until its band holds <= `largestSortedBand` tokens or one
+    /// weight value.
+    private mutating func narrow(_ bracket: inout NucleusBracket, target: Double, count: Int) {
+        var tightened = false
+        while bracket.bandCount > Self.largestSortedBand && bracket.low.nextUp < bracket.high {
+            let (lowBits, highBits) = (bracket.low.bitPattern, bracket.high.bitPattern)
+            let middle = Float(bitPattern: lowBits + (highBits - lowBits) / 2)
+            let atMiddle = scan(threshold: middle, count: count)
+            let previousCount = bracket.bandCount
+            if atMiddle.mass >= target {
+                (bracket.low, bracket.atLow) = (middle, atMiddle)
+            } else {
+                (bracket.high, bracket.above) = (middle, atMiddle)
+            }
+            if bracket.bandCount == previousCount && !tightened {
+                (bracket.low, bracket.high) = tighten(
+                    low: bracket.low, high: bracket.high, count: count)
+                tightened = true
+            }
+        }
+    }
+
+    /// Mass and count of `weights[0 ..< count]` >= threshold. Four partial sums keep
+    /// the adds off one dependency chain; each 512-token block is summed into a Double.
     private func scan(threshold: Float, count: Int) -> ThresholdScan {
         weights.withUnsafeBufferPointer { buffer in
             let weights = buffer.baseAddress!
             let zero = SIMD8<Float>(repeating: 0)
-            let one = SIMD8<Int32>(repeating: 1)
-            var mass = 0.0
-            var counts = SIMD8<Int32>(repeating: 0)
-            var smallest = SIMD8<Float>(repeating: .infinity)
-            var largest = SIMD8<Float>(repeating: -.infinity)
+            let (noInt, one) = (SIMD8<Int32>(repeating: 0), SIMD8<Int32>(repeating: 1))
+            var result = ThresholdScan(mass: 0, count: 0)
+            var (counts0, counts1) = (noInt, noInt)
+            let vectorEnd = count - count % 8
             var i = 0
-            while i + 8 <= count {
-                let blockEnd = min(i + 256, count - count % 8)
-                var (sum0, sum1) = (zero, zero)
-                while i + 16 <= blockEnd {
+            while i < vectorEnd {
+                let blockEnd = min(i + 512, vectorEnd)
+                var (sum0, sum1, sum2, sum3) = (zero, zero, zero, zero)
+                while i + 32 <= blockEnd {
                     let (v0, v1) = (FastMath.load(weights + i), FastMath.load(weights + i + 8))
-                    let (in0, in1) = (v0 .>= threshold, v1 .>= threshold)
+                    let (v2, v3) = (
+                        FastMath.load(weights + i + 16), FastMath.load(weights + i + 24)
+                    )
+                    let (in0, in1, in2, in3) = (
+                        v0 .>= threshold, v1 .>= threshold, v2 .>= threshold, v3 .>= threshold
+                    )
                     sum0 += zero.replacing(with: v0, where: in0)
                     sum1 += zero.replacing(with: v1, where: in1)
-                    counts &+= SIMD8<Int32>(repeating: 0).replacing(with: one, where: in0)
-                    counts &+= SIMD8<Int32>(repeating: 0).replacing(with: one, where: in1)
-                    smallest.replace(with: v0, where: in0 .& (v0 .< smallest))
-                    smallest.replace(with: v1, where: in1 .& (v1 .< smallest))
-                    largest.replace(with: v0, where: .!in0 .& (v0 .> largest))
-                    largest.replace(with: v1, where: .!in1 .& (v1 .> largest))
-                    i += 16
+                    sum2 += zero.replacing(with: v2, where: in2)
+                    sum3 += zero.replacing(with: v3, where: in3)
+                    counts0 &+= noInt.replacing(with: one, where: in0)
+                    counts1 &+= noInt.replacing(with: one, where: in1)
+                    counts0 &+= noInt.replacing(with: one, where: in2)
+                    counts1 &+= noInt.replacing(with: one, where: in3)
+                    i &+= 32
                 }
-                if i < blockEnd {
+                while i < blockEnd {
                     let v = FastMath.load(weights + i)
-                    let isIn = v .>= threshold
-                    sum0 += zero.replacing(with: v, where: isIn)
-                    counts &+= SIMD8<Int32>(repeating: 0).replacing(with: one, where: isIn)
-                    smallest.replace(with: v, where: isIn .& (v .< smallest))
-                    largest.replace(with: v, where: .!isIn .& (v .> largest))
-                    i += 8
+                    sum0 += zero.replacing(with: v, where: v .>= threshold)
+                    counts0 &+= noInt.replacing(with: one, where: v .>= threshold)
+                    i &+= 8
                 }
-                mass += Double((sum0 + sum1).sum())
+                result.mass += Double(((sum0 + sum1) + (sum2 + sum3)).sum())
             }
-            var result = ThresholdScan(
-                mass: mass, count: Int(counts.wrappedSum()), smallestAtLeast: smallest.min(),
-                largestBelow: largest.max())
-            while i < count {
-                let w = weights[i]
-                if w >= threshold {
-                    result.mass += Double(w)
-                    result.count += 1
-                    result.smallestAtLeast = min(result.smallestAtLeast, w)
-                } else {
-                    result.largestBelow = max(result.largestBelow, w)
-                }
-                i += 1
+            result.count = Int((counts0 &+ counts1).wrappedSum())
+            for w in UnsafeBufferPointer(start: weights + i, count: count - i) where w >= threshold
+            {
+                result.mass += Double(w)
+                result.count += 1
             }
             return result
         }
     }
 
-    /// Fills `candidateKeys` with the keys of the tokens with low <= w < high.
-    private mutating func collectBand(from low: Float, below high: Float, count: Int) {
+    /// [smallest weight >= low, (largest weight < high).nextUp]: the same tokens as
+    /// [low, high), in the narrowest band.
+    private func tighten(low: Float, high: Float, count: Int) -> (low: Float, high: Float) {
+        weights.withUnsafeBufferPointer { buffer in
+            let weights = buffer.baseAddress!
+            var smallest = SIMD8<Float>(repeating: .infinity)
+            var largest = SIMD8<Float>(repeating: -.infinity)
+            var i = 0
+            while i + 8 <= count {
+                let v = FastMath.load(weights + i)
+                smallest.replace(with: v, where: (v .>= low) .& (v .< smallest))
+                largest.replace(with: v, where: (v .< high) .& (v .> largest))
+                i += 8
+            }
+            var (lowest, highest) = (smallest.min(), largest.max())
+            for w in UnsafeBufferPointer(start: weights + i, count: count - i) {
+                if w >= low && w < lowest {
+                    lowest = w
+                }
+                if w < high && w > highest {
+                    highest = w
+                }
+            }
+            return lowest <= highest ? (lowest, highest.nextUp) : (low, high)
+        }
+    }
+
+    /// Fills `candidateKeys` with the keys of the tokens with low <= w < high, testing
+    /// 16 weights at a time with SIMD before looking at single ones.
+    private mutating func collectKeys(from low: Float, below high: Float, count: Int) {
         candidateKeys.removeAll(keepingCapacity: true)
         weights.withUnsafeBufferPointer { buffer in
             let weights = buffer.baseAddress!
             var i = 0
-            while i + 8 <= count {
-                let v = FastMath.load(weights + i)
-                if any((v .>= low) .& (v .< high)) {
-                    for j in i ..< i + 8 where weights[j] >= low && weights[j] < high {
+            while i + 16 <= count {
+                let (v0, v1) = (FastMath.load(weights + i), FastMath.load(weights + i + 8))
+                if any(((v0 .>= low) .& (v0 .< high)) .| ((v1 .>= low) .& (v1 .< high))) {
+                    for j in i..<i + 16 where weights[j] >= low && weights[j] < high {
                         candidateKeys.append(Self.key(weight: weights[j], index: j))
                     }
                 }
-                i += 8
+                i &+= 16
             }
-            for j in i ..< count where weights[j] >= low && weights[j] < high {
+            for j in i..<count where weights[j] >= low && weights[j] < high {
                 candidateKeys.append(Self.key(weight: weights[j], index: j))
             }
         }

@@ -49,7 +49,10 @@ public struct LogSoftmaxStatistics: Sendable, Equatable {
 ///   One uniform u then picks, in id order, the first member whose cumulative weight
 ///   exceeds u · (nucleus mass): a draw from the renormalised nucleus.
 /// logProbability is always log softmax(logits / T)[token] over the whole vocabulary.
-/// Cost at V = 49152: a max pass, an exp pass (`FastMath.exp`) and a short draw.
+///
+/// Cost at V = 49152 (one core, AVX2): a max pass and an exp pass
+/// (`FastMath.expOfNonPositive`), about 30 µs, then the draw: about 1 µs for p = 1,
+/// 5–20 µs for p < 1 on peaked rows and up to about 60 µs on flat ones.
 /// Logits must be finite or -inf, with at least one finite.
 public enum Sampler {
     /// Tokens per chunk of the inverse-CDF prefix sums.
@@ -62,10 +65,12 @@ public enum Sampler {
         random: inout RandomStream, scratch: inout SamplerScratch
     ) -> SampledToken {
         precondition(
-            vocabularySize >= 1, "Sampler.sample: vocabularySize is \(vocabularySize); it must be >= 1")
+            vocabularySize >= 1,
+            "Sampler.sample: vocabularySize is \(vocabularySize); it must be >= 1")
         if parameters.temperature == 0 {
             let statistics = logSoftmaxStatistics(
                 logits: logits, count: vocabularySize, temperature: 1)
+            // The maximum is one of the logits, so it is found.
             let token = FastMath.firstIndex(
                 of: statistics.maximum, in: logits, count: vocabularySize)!
             return SampledToken(token: Int32(token), logProbability: -statistics.logNormalizer)
@@ -97,7 +102,8 @@ public enum Sampler {
     ) -> LogSoftmaxStatistics {
         precondition(
             temperature > 0 && temperature.isFinite,
-            "Sampler.logSoftmaxStatistics: temperature is \(temperature); it must be finite and > 0")
+            "Sampler.logSoftmaxStatistics: temperature is \(temperature); it must be finite and > 0"
+        )
         let maximum = checkedMaximum(logits: logits, count: count)
         let inverseTemperature = min(1 / temperature, .greatestFiniteMagnitude)
         let sum = FastMath.sumExp(

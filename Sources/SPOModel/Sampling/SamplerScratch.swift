@@ -1,10 +1,11 @@
 /// Buffers `Sampler.sample` reuses from one row of logits to the next, so sampling
-/// allocates nothing once warm. One per thread; not shared between concurrent calls.
+/// allocates nothing once warm, except the temporary buffer of the top-p sort (a few
+/// hundred keys unless many weights tie). One per thread; not shared between threads.
 ///
 /// Shapes, with `V` the vocabulary size and chunks of `Sampler.chunkSize` = 64 tokens:
 /// - `weights` [V]: wᵢ = exp((logitᵢ − max_j logit_j) / T), unnormalised probabilities.
 /// - `chunkSums` [⌈V / 64⌉]: Σ of `weights` over each chunk, for the inverse-CDF draw.
-/// - `candidateKeys` [≤ V]: sort keys of the nucleus candidates (top-p < 1 only).
+/// - `candidateKeys` [≤ V]: sort keys of the tokens near the nucleus edge (top-p < 1).
 public struct SamplerScratch: Sendable {
     var weights: [Float]
     var chunkSums: [Double]

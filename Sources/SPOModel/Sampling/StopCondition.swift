@@ -107,7 +107,7 @@ public struct StopChecker: Sendable {
         var contextTokens = contextBytesNeeded + 1
         var start = max(0, last - contextTokens)
         while start > 0
-            && tokenizer.decode(Array(tokens[start ..< last])).utf8.count < contextBytesNeeded
+            && tokenizer.decode(Array(tokens[start..<last])).utf8.count < contextBytesNeeded
         {
             contextTokens *= 2
             start = max(0, last - contextTokens)
@@ -124,8 +124,10 @@ public struct StopChecker: Sendable {
         guard haystack.count >= needle.count else {
             return false
         }
-        for offset in 0 ... haystack.count - needle.count
-        where haystack[offset] == needle[0] && haystack[offset ..< offset + needle.count].elementsEqual(needle) {
+        for offset in 0...haystack.count - needle.count
+        where haystack[offset] == needle[0]
+            && haystack[offset..<offset + needle.count].elementsEqual(needle)
+        {
             return true
         }
         return false

@@ -16,7 +16,7 @@ import Foundation
 public struct CharacterTokenizer: Tokenizer, Codable {
     /// Newline, space and printable ASCII except `` ` {|}~ ``: 91 scalars.
     public static let defaultCharacters: String =
-        "\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_abcdefghijklmnopqrstuvwxyz"
+        "\n !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
 
     /// Special tokens every configuration must list, in the default order.
     public static let requiredSpecialTokens: [String] = ["<pad>", "<bos>", "<eos>", "<unk>"]
@@ -47,7 +47,8 @@ public struct CharacterTokenizer: Tokenizer, Codable {
         do {
             return try CharacterTokenizer(validating: configuration, source: "built-in default")
         } catch {
-            preconditionFailure("the built-in character tokenizer configuration is invalid: \(error)")
+            preconditionFailure(
+                "the built-in character tokenizer configuration is invalid: \(error)")
         }
     }
 
