@@ -39,7 +39,13 @@ struct SFT: ParsableCommand {
         }
         let trainer = try SupervisedTrainer(model: model, examples: problems.map(task.supervisedExample),
                                             options: run.training, runDirectory: runDirectory)
-        if resume { try trainer.resume() }
+        if resume {
+            try trainer.resume()
+            if trainer.completedSteps >= run.training.steps {
+                print("sft: \(runDirectory.path) already finished \(trainer.completedSteps) steps; nothing to do")
+                return
+            }
+        }
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

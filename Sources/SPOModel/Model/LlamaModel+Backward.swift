@@ -90,7 +90,7 @@ extension LlamaModel {
             config: c, batch: batch, qkv: qkv,
             probabilities: ws.buffer("probs.\(l)", c.headCount * batch.attentionArea),
             outputGradient: dAttention, qkvGradient: dqkv,
-            scratch: ws.buffer("dscores", maximumLength * maximumLength))
+            scratch: ws.buffer("dscores", Parallel.workerCount * maximumLength * maximumLength))
         batch.positions.withUnsafeBufferPointer { positions in
             rotary.apply(dqkv, rows: N, stride: QKV, heads: c.headCount,
                          positions: positions.baseAddress!, inverse: true)

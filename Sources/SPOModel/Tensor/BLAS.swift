@@ -44,6 +44,17 @@ public enum BLAS {
             Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Runs `body` with OpenBLAS single-threaded, so that the caller can run many small
+    /// independent products in parallel on its own threads (one per core) instead of
+    /// splitting each small product across cores.
+    public static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = threadCount
+        if previous == 1 { return try body() }
+        threadCount = 1
+        defer { threadCount = previous }
+        return try body()
+    }
+
     /// The number of threads OpenBLAS uses for each product in this process.
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
