@@ -30,6 +30,7 @@ let package = Package(
             name: "SPOModel", dependencies: ["COpenBLAS"],
             swiftSettings: kernelFlags),
         .target(name: "SPOTasks"),
+        .target(name: "SPOPipelineSpec"),
         .target(
             name: "SPOTraining", dependencies: ["SPOModel", "SPOTasks"],
             swiftSettings: kernelFlags),
@@ -46,6 +47,7 @@ let package = Package(
         .testTarget(
             name: "SPOModelTests", dependencies: ["SPOModel"],
             swiftSettings: kernelFlags),
+        .testTarget(name: "SPOPipelineSpecTests", dependencies: ["SPOPipelineSpec"]),
         .testTarget(
             name: "SPOTasksTests", dependencies: ["SPOTasks"],
             resources: [.copy("Fixtures")]),
