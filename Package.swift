@@ -40,7 +40,7 @@ let package = Package(
         .executableTarget(
             name: "spo",
             dependencies: [
-                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks",
+                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks", "SPOPipelineSpec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),
