@@ -31,6 +31,7 @@ let package = Package(
             swiftSettings: kernelFlags),
         .target(name: "SPOTasks"),
         .target(name: "SPOPipelineSpec"),
+        .target(name: "SPOWire", dependencies: ["CZMQ", "CMsgPack"]),
         .target(
             name: "SPOTraining", dependencies: ["SPOModel", "SPOTasks"],
             swiftSettings: kernelFlags),
@@ -48,6 +49,7 @@ let package = Package(
             name: "SPOModelTests", dependencies: ["SPOModel"],
             swiftSettings: kernelFlags),
         .testTarget(name: "SPOPipelineSpecTests", dependencies: ["SPOPipelineSpec"]),
+        .testTarget(name: "SPOWireTests", dependencies: ["SPOWire"]),
         .testTarget(
             name: "SPOTasksTests", dependencies: ["SPOTasks"],
             resources: [.copy("Fixtures")]),

@@ -169,7 +169,7 @@ final class LayerGradientTests: XCTestCase {
                                 probabilities: probabilities.pointer, output: output.pointer)
         let gradient = FloatBuffer(Array(repeating: 9, count: N * QKV))   // must be overwritten
         let longest = (0..<batch.sequenceCount).map(batch.length(of:)).max()!
-        let scratch = FloatBuffer(count: longest * longest)
+        let scratch = FloatBuffer(count: Parallel.workerCount * longest * longest)  // one [L, L] per core
         PackedAttention.backward(config: config, batch: batch, qkv: qkv, probabilities: probabilities.pointer,
                                  outputGradient: c, qkvGradient: gradient.pointer, scratch: scratch.pointer)
         let cd = c.map(Double.init)

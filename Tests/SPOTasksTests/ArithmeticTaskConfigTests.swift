@@ -21,9 +21,9 @@ final class ArithmeticTaskConfigTests: XCTestCase {
     func testDefaultFileLoadsAndRoundTrips() throws {
         let config = try ArithmeticTaskConfig.load(contentsOf: TestSupport.defaultConfigURL)
         XCTAssertEqual(config.minSteps, 2)
-        XCTAssertEqual(config.maxSteps, 4)
+        XCTAssertEqual(config.maxSteps, 3)
         XCTAssertEqual(config.operations, [.add, .subtract, .multiply, .divide])
-        XCTAssertEqual(config.operandRanges[.multiply], OperandRange(min: 2, max: 9))
+        XCTAssertEqual(config.operandRanges[.multiply], OperandRange(min: 2, max: 5))
         let encoded = try JSONEncoder().encode(config)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: encoded) as? [String: Any])
         XCTAssertNotNil(object["operand_ranges"] as? [String: Any], "ranges encode as an object by name")

@@ -128,7 +128,7 @@ final class ArithmeticTaskTests: XCTestCase {
             let text = problem.question + problem.solution
             XCTAssertTrue(text.allSatisfy(TestSupport.tokenizerCharacters.contains), text)
         }
-        XCTAssertEqual(stepCounts, [2, 3, 4])
+        XCTAssertEqual(stepCounts, [2, 3])
     }
 }
 

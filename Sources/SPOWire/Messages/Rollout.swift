@@ -1,0 +1,106 @@
+/// Why generation of a response ended.
+public enum StopReason: String, Sendable, CaseIterable {
+    /// The model produced the end-of-sequence token.
+    case eos
+    /// The response reached the maximum length.
+    case length
+    /// A stop sequence was produced.
+    case stopSequence = "stop_sequence"
+}
+
+/// One sampled response to a prompt, scored (type 2, rollout).
+///
+/// Wire body: prompt_id (string), group_id (string: the G responses to one prompt in one
+/// iteration share it), sample_index (int, 0..<G), prompt_tokens (i32 [P]),
+/// response_tokens (i32 [R]), log_probs (f32 [R]: log π_old(token | prefix) of each
+/// response token under the sampling policy at `temperature`), reward (float),
+/// stop_reason ("eos" | "length" | "stop_sequence"), temperature (float ≥ 0).
+/// The policy version that sampled it is the envelope's `policy_version`.
+public struct Rollout: Sendable, Equatable, WireBody {
+    /// The prompt answered.
+    public let promptID: String
+    /// Shared by the responses sampled for one prompt in one iteration.
+    public let groupID: String
+    /// Index of this response in its group.
+    public let sampleIndex: Int
+    /// Prompt token ids, i32 [P].
+    public let promptTokens: NumericArray
+    /// Response token ids, i32 [R].
+    public let responseTokens: NumericArray
+    /// Per-response-token log-probabilities under the sampling policy, f32 [R].
+    public let logProbs: NumericArray
+    /// The scalar reward of the whole response.
+    public let reward: Double
+    /// Why generation stopped.
+    public let stopReason: StopReason
+    /// Sampling temperature (0: greedy).
+    public let temperature: Double
+
+    /// Checks dtypes, ranks, that log_probs has one entry per response token, and ranges.
+    public init(
+        promptID: String, groupID: String, sampleIndex: Int, promptTokens: NumericArray,
+        responseTokens: NumericArray, logProbs: NumericArray, reward: Double,
+        stopReason: StopReason, temperature: Double
+    ) throws(WireValidationError) {
+        try WireCheck.nonEmpty(promptID, "prompt_id")
+        try WireCheck.nonEmpty(groupID, "group_id")
+        try WireCheck.nonNegative(sampleIndex, "sample_index")
+        try promptTokens.requireVector(.i32, field: "prompt_tokens")
+        try responseTokens.requireVector(.i32, field: "response_tokens")
+        try logProbs.requireVector(.f32, count: responseTokens.elementCount, field: "log_probs",
+                                   meaning: " (one per response token)")
+        try WireCheck.finite(reward, "reward")
+        guard temperature.isFinite, temperature >= 0 else {
+            throw WireValidationError(field: "temperature", problem: "\(temperature), expected a finite value ≥ 0")
+        }
+        self.promptID = promptID
+        self.groupID = groupID
+        self.sampleIndex = sampleIndex
+        self.promptTokens = promptTokens
+        self.responseTokens = responseTokens
+        self.logProbs = logProbs
+        self.reward = reward
+        self.stopReason = stopReason
+        self.temperature = temperature
+    }
+
+    /// The same from Swift arrays.
+    public init(
+        promptID: String, groupID: String, sampleIndex: Int, promptTokens: [Int32],
+        responseTokens: [Int32], logProbs: [Float], reward: Double, stopReason: StopReason,
+        temperature: Double
+    ) throws(WireValidationError) {
+        try self.init(
+            promptID: promptID, groupID: groupID, sampleIndex: sampleIndex,
+            promptTokens: NumericArray(promptTokens), responseTokens: NumericArray(responseTokens),
+            logProbs: NumericArray(logProbs), reward: reward, stopReason: stopReason,
+            temperature: temperature)
+    }
+
+    /// R, the number of response tokens.
+    public var responseLength: Int { responseTokens.elementCount }
+
+    init(fields: WireFields) throws(WireValidationError) {
+        let promptID = try fields.string("prompt_id"), groupID = try fields.string("group_id")
+        let sampleIndex = try fields.int("sample_index")
+        let promptTokens = try fields.numericArray("prompt_tokens")
+        let responseTokens = try fields.numericArray("response_tokens")
+        let logProbs = try fields.numericArray("log_probs"), reward = try fields.double("reward")
+        let reason = try fields.string("stop_reason")
+        guard let stopReason = StopReason(rawValue: reason) else {
+            throw WireValidationError(field: "stop_reason", problem: "unknown value \"\(reason)\" (known: eos, length, stop_sequence)")
+        }
+        try self.init(
+            promptID: promptID, groupID: groupID, sampleIndex: sampleIndex, promptTokens: promptTokens,
+            responseTokens: responseTokens, logProbs: logProbs, reward: reward, stopReason: stopReason,
+            temperature: fields.double("temperature"))
+    }
+
+    var wireMap: MessagePackMap {
+        ["prompt_id": .string(promptID), "group_id": .string(groupID),
+         "sample_index": .int(Int64(sampleIndex)), "prompt_tokens": promptTokens.messagePack,
+         "response_tokens": responseTokens.messagePack, "log_probs": logProbs.messagePack,
+         "reward": .float(reward), "stop_reason": .string(stopReason.rawValue),
+         "temperature": .float(temperature)]
+    }
+}

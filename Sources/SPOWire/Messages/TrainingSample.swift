@@ -1,0 +1,75 @@
+/// One sequence for the optimizer with per-token advantages (type 5, training_sample).
+///
+/// Wire body: tokens (i32 [T]: prompt then response), prompt_length (int, 0 ≤ P ≤ T),
+/// loss_mask (u8 [T]: 1 where the loss applies, 0 elsewhere, prompt included),
+/// advantages (f32 [T]: Â_t, 0 where masked), old_log_probs (f32 [T]: log π_old(token_t)),
+/// reference_log_probs (f32 [T], optional: log π_ref(token_t) for the KL term).
+public struct TrainingSample: Sendable, Equatable, WireBody {
+    /// Token ids, i32 [T].
+    public let tokens: NumericArray
+    /// P, the number of leading prompt tokens.
+    public let promptLength: Int
+    /// u8 [T], 0 or 1.
+    public let lossMask: NumericArray
+    /// f32 [T].
+    public let advantages: NumericArray
+    /// f32 [T], log-probs under the sampling policy.
+    public let oldLogProbs: NumericArray
+    /// f32 [T], log-probs under the reference policy, when the producer computed them.
+    public let referenceLogProbs: NumericArray?
+
+    /// Checks dtypes and that every per-token array has T entries.
+    public init(
+        tokens: NumericArray, promptLength: Int, lossMask: NumericArray, advantages: NumericArray,
+        oldLogProbs: NumericArray, referenceLogProbs: NumericArray? = nil
+    ) throws(WireValidationError) {
+        try tokens.requireVector(.i32, field: "tokens")
+        let length = tokens.elementCount
+        guard (0...length).contains(promptLength) else {
+            throw WireValidationError(field: "prompt_length", problem: "\(promptLength), expected 0...\(length) (token count)")
+        }
+        let meaning = " (one per token)"
+        try lossMask.requireVector(.u8, count: length, field: "loss_mask", meaning: meaning)
+        if let bad = lossMask.uint8Values.firstIndex(where: { $0 > 1 }) {
+            throw WireValidationError(field: "loss_mask", problem: "value \(lossMask.uint8Values[bad]) at \(bad), expected 0 or 1")
+        }
+        try advantages.requireVector(.f32, count: length, field: "advantages", meaning: meaning)
+        try oldLogProbs.requireVector(.f32, count: length, field: "old_log_probs", meaning: meaning)
+        try referenceLogProbs?.requireVector(.f32, count: length, field: "reference_log_probs", meaning: meaning)
+        self.tokens = tokens
+        self.promptLength = promptLength
+        self.lossMask = lossMask
+        self.advantages = advantages
+        self.oldLogProbs = oldLogProbs
+        self.referenceLogProbs = referenceLogProbs
+    }
+
+    /// The same from Swift arrays.
+    public init(
+        tokens: [Int32], promptLength: Int, lossMask: [UInt8], advantages: [Float],
+        oldLogProbs: [Float], referenceLogProbs: [Float]? = nil
+    ) throws(WireValidationError) {
+        try self.init(
+            tokens: NumericArray(tokens), promptLength: promptLength, lossMask: NumericArray(lossMask),
+            advantages: NumericArray(advantages), oldLogProbs: NumericArray(oldLogProbs),
+            referenceLogProbs: referenceLogProbs.map { NumericArray($0) })
+    }
+
+    init(fields: WireFields) throws(WireValidationError) {
+        try self.init(
+            tokens: fields.numericArray("tokens"), promptLength: fields.int("prompt_length"),
+            lossMask: fields.numericArray("loss_mask"), advantages: fields.numericArray("advantages"),
+            oldLogProbs: fields.numericArray("old_log_probs"),
+            referenceLogProbs: fields.optionalNumericArray("reference_log_probs"))
+    }
+
+    var wireMap: MessagePackMap {
+        var map: MessagePackMap = [
+            "tokens": tokens.messagePack, "prompt_length": .int(Int64(promptLength)),
+            "loss_mask": lossMask.messagePack, "advantages": advantages.messagePack,
+            "old_log_probs": oldLogProbs.messagePack,
+        ]
+        if let referenceLogProbs { map["reference_log_probs"] = referenceLogProbs.messagePack }
+        return map
+    }
+}
