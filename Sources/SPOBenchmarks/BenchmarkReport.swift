@@ -52,7 +52,7 @@ public struct BenchmarkReport {
         var lines: [String] = []
         func row(_ cells: [String]) -> String {
             cells.enumerated().map { $0 == 0 ? $1.padding(toLength: 22, withPad: " ", startingAt: 0)
-                : String(repeating: " ", count: max(0, 14 - $1.count)) + $1 }.joined()
+                : String(repeating: " ", count: max(1, ($0 % 3 == 1 ? 22 : 11) - $1.count)) + $1 }.joined()
         }
         lines.append(row(["workload"] + results.flatMap { ["\($0.name) tok/s", "MFU", "vs torch"] }))
         func line(_ label: String, _ value: (ModelBenchmark.Result) -> Double?, _ mfu: (ModelBenchmark.Result) -> Double?, torchKey: String?) {

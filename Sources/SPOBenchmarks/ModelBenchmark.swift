@@ -77,7 +77,7 @@ public struct ModelBenchmark {
             let ids = try engine.prefill(sequences)
             ids.forEach(engine.release)
         }
-        let prefillFLOPs = flops.forward(sequences: batch, length: sequenceLength)
+        let prefillFLOPs = flops.forward(sequences: batch, length: sequenceLength, headRows: batch)
 
         var decodeRates: [String: Double] = [:], decodeMFU: [String: Double] = [:]
         let prompt = 32, steps = 64

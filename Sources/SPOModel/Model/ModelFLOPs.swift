@@ -25,9 +25,13 @@ public struct ModelFLOPs: Sendable {
     }
 
     /// Forward FLOPs of a causal pass over `sequences` sequences of `length` tokens (token t
-    /// attends to t + 1 positions: average (length + 1) / 2).
-    public func forward(sequences: Int, length: Int) -> Double {
-        Double(sequences * length) * forwardPerToken(context: Double(length + 1) / 2)
+    /// attends to t + 1 positions: average (length + 1) / 2), with the LM head applied to
+    /// `headRows` positions (default: every token; a prefill computes only each sequence's last).
+    public func forward(sequences: Int, length: Int, headRows: Int? = nil) -> Double {
+        let tokens = Double(sequences * length)
+        let head = 2 * Double(config.hiddenSize * config.vocabularySize)
+        return tokens * forwardPerToken(context: Double(length + 1) / 2)
+            - (tokens - Double(headRows ?? sequences * length)) * head
     }
 
     /// Training FLOPs (forward + backward) of the same pass.
