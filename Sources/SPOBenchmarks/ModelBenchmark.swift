@@ -122,8 +122,10 @@ public struct ModelBenchmark {
     func decodeGreedy(_ engine: InferenceEngine, _ ids: [InferenceEngine.SequenceID], steps: Int) throws {
         for _ in 0..<steps {
             let next = try ids.map { id -> [Int32] in
-                let logits = try engine.nextLogits(of: id)
-                return [Int32(logits.indices.max(by: { logits[$0] < logits[$1] })!)]
+                try engine.nextLogits(of: id).withUnsafeBufferPointer { logits in
+                    let top = Vector.maximum(logits.baseAddress!, logits.count)
+                    return [Int32(FastMath.firstIndex(of: top, in: logits.baseAddress!, count: logits.count)!)]
+                }
             }
             try engine.extend(ids, with: next)
         }

@@ -27,6 +27,10 @@ public enum BLAS {
             }
             return
         }
+        if transposeB && !transposeA && alpha == 1 && m > 1 && m <= SmallBatchProduct.maximumRows {
+            SmallBatchProduct.multiply(m: m, n: n, k: k, x: a, ldx: lda, w: b, ldw: ldb, beta: beta, y: c, ldy: ldc)
+            return
+        }
         if m == 1 && !transposeA {
             // A single row (decode at batch 1): sgemv reads the matrix once, where sgemm
             // would first copy it into packed panels.
