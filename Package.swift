@@ -11,7 +11,13 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "SPOModel", targets: ["SPOModel"]),
+        .library(name: "SPORuntime", targets: ["SPORuntime"]),
         .executable(name: "spo", targets: ["spo"]),
+        .executable(name: "spo-generate", targets: ["spo-generate"]),
+        .executable(name: "spo-partition", targets: ["spo-partition"]),
+        .executable(name: "spo-value", targets: ["spo-value"]),
+        .executable(name: "spo-advantage", targets: ["spo-advantage"]),
+        .executable(name: "spo-optimize", targets: ["spo-optimize"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,9 +32,11 @@ let package = Package(
         .systemLibrary(
             name: "CMsgPack", path: "Sources/CMsgPack", pkgConfig: "msgpack",
             providers: [.apt(["libmsgpack-dev", "pkg-config"])]),
+        // Optimised in debug builds too: `swift test` runs whole pipelines (stage processes
+        // training a model) whose kernels are ~50× slower at -Onone (SPORuntimeTests).
         .target(
             name: "SPOModel", dependencies: ["COpenBLAS"],
-            swiftSettings: kernelFlags),
+            swiftSettings: kernelFlags + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         .target(name: "SPOTasks"),
         .target(name: "SPOPipelineSpec"),
         .target(name: "SPOWire", dependencies: ["CZMQ", "CMsgPack"]),
@@ -38,10 +46,19 @@ let package = Package(
         .target(
             name: "SPOBenchmarks", dependencies: ["SPOModel"],
             swiftSettings: kernelFlags),
+        .target(
+            name: "SPORuntime",
+            dependencies: ["SPOWire", "SPOPipelineSpec", "SPOModel", "SPOTasks", "SPOTraining"],
+            swiftSettings: kernelFlags),
+        .executableTarget(name: "spo-generate", dependencies: ["SPORuntime"]),
+        .executableTarget(name: "spo-partition", dependencies: ["SPORuntime"]),
+        .executableTarget(name: "spo-value", dependencies: ["SPORuntime"]),
+        .executableTarget(name: "spo-advantage", dependencies: ["SPORuntime"]),
+        .executableTarget(name: "spo-optimize", dependencies: ["SPORuntime"]),
         .executableTarget(
             name: "spo",
             dependencies: [
-                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks", "SPOPipelineSpec",
+                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks", "SPOPipelineSpec", "SPORuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),
@@ -53,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "SPOTasksTests", dependencies: ["SPOTasks"],
             resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "SPORuntimeTests",
+            dependencies: ["SPORuntime", "SPOWire", "SPOPipelineSpec", "SPOModel", "SPOTasks", "SPOTraining"],
+            swiftSettings: kernelFlags),
         .testTarget(
             name: "SPOTrainingTests", dependencies: ["SPOTraining", "SPOModel"],
             swiftSettings: kernelFlags),

@@ -26,6 +26,19 @@ public struct ModelBenchmark {
         public var treeSeconds: Double
         public var independentSeconds: Double
         public var activationMegabytes: Double
+        /// The sgemm GFLOP/s the MFU figures are relative to.
+        public var ceilingGFLOPS: Double
+
+        /// The same result with MFU figures relative to another ceiling.
+        public func rescaled(toCeiling ceiling: Double) -> Result {
+            var copy = self
+            let factor = ceilingGFLOPS / ceiling
+            copy.trainMFU *= factor
+            copy.prefillMFU *= factor
+            copy.decodeMFU = decodeMFU.mapValues { $0 * factor }
+            copy.ceilingGFLOPS = ceiling
+            return copy
+        }
     }
 
     public let name: String
@@ -115,7 +128,8 @@ public struct ModelBenchmark {
             prefillMFU: prefillFLOPs / prefillSeconds / 1e9 / ceilingGFLOPS,
             decodeTokensPerSecond: decodeRates, decodeMFU: decodeMFU,
             forkSpeedup: independentSeconds / treeSeconds, treeSeconds: treeSeconds,
-            independentSeconds: independentSeconds, activationMegabytes: activationMegabytes)
+            independentSeconds: independentSeconds, activationMegabytes: activationMegabytes,
+            ceilingGFLOPS: ceilingGFLOPS)
     }
 
     /// `steps` greedy decode steps for every sequence in `ids` (one batched extend per step).

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The metrics of one iteration, gathered by the driver from the stages' `metrics`
+/// messages: sums from the generate and advantage stages (one message per prompt batch or
+/// group) and the optimize stage's iteration summary. One line of `metrics.jsonl`.
+public struct IterationRecord: Sendable, Equatable {
+    /// The iteration, from 0.
+    public let iteration: Int
+    /// Sums of `generate/*` and `advantage/*` values.
+    public var sums: [String: Double] = [:]
+    /// The optimize stage's summary (`optimize/*`), once the iteration is done.
+    public var optimize: [String: Double]?
+    /// Wall time from sending the prompts to the optimizer's summary.
+    public var seconds = 0.0
+
+    /// An empty record.
+    public init(iteration: Int) { self.iteration = iteration }
+
+    /// Adds a stage's metrics message.
+    public mutating func add(_ values: [String: Double]) {
+        if values["optimize/iteration_done"] != nil {
+            if optimize == nil { optimize = values }
+            return
+        }
+        for (name, value) in values { sums[name, default: 0] += value }
+    }
+
+    /// Rollouts scored into groups by the advantage stage.
+    public var scoredRollouts: Int { Int(sums["advantage/rollouts"] ?? 0) }
+    /// Mean reward of the scored rollouts.
+    public var rewardMean: Double { ratio("advantage/reward_sum", "advantage/rollouts") }
+    /// Fraction of scored rollouts with reward 1 (a correct answer).
+    public var accuracy: Double { ratio("advantage/correct", "advantage/rollouts") }
+
+    private func ratio(_ numerator: String, _ denominator: String) -> Double {
+        guard let d = sums[denominator], d > 0 else { return .nan }
+        return (sums[numerator] ?? 0) / d
+    }
+
+    /// The JSON object written to `metrics.jsonl`.
+    public var json: [String: Any] {
+        let o = optimize ?? [:]
+        func value(_ key: String) -> Double { o[key] ?? .nan }
+        func integer(_ key: String) -> Any { o[key].map { Int($0) } ?? NSNull() }
+        let generated = sums["generate/rollouts"] ?? 0
+        var object: [String: Any] = [
+            "iteration": iteration,
+            "policy_version": integer("optimize/version"),
+            "reward_mean": rewardMean, "accuracy": accuracy,
+            "truncated_fraction": ratio("advantage/truncated", "advantage/rollouts"),
+            "response_tokens_mean": ratio("advantage/response_tokens", "advantage/rollouts"),
+            "rollouts_generated": Int(generated), "rollouts_scored": scoredRollouts,
+            "samples_consumed": integer("optimize/samples"),
+            "generation_tokens_per_second": ratio("generate/tokens", "generate/seconds"),
+            "kl": value("optimize/kl"), "clip_fraction": value("optimize/clip_fraction"),
+            "mean_ratio": value("optimize/mean_ratio"), "advantage_mean": value("optimize/advantage_mean"),
+            "advantage_std": value("optimize/advantage_std"), "policy_loss": value("optimize/policy_loss"),
+            "gradient_norm": value("optimize/gradient_norm"), "learning_rate": value("optimize/learning_rate"),
+            "optimizer_steps": integer("optimize/steps"), "skipped_steps": integer("optimize/skipped_steps"),
+            "stale_samples": integer("optimize/stale_samples"),
+            "tokens_per_second": value("optimize/tokens_per_second"),
+            "training_seconds": value("optimize/seconds"), "seconds": seconds,
+        ]
+        for (key, entry) in object { if let number = entry as? Double, !number.isFinite { object[key] = NSNull() } }
+        return object
+    }
+}

@@ -1,0 +1,392 @@
+import Foundation
+import SPOModel
+import SPOPipelineSpec
+import SPOTasks
+import SPOTraining
+import SPOWire
+
+/// How `spo run` drives a pipeline.
+public struct DriverOptions: Sendable {
+    /// Where the `spo-<stage>` executables are (by default, next to the running `spo`).
+    public var stageDirectory: URL
+    /// Replace an earlier run in the run directory instead of refusing to start.
+    public var overwrite = false
+    /// Echo the stages' log lines to standard error (they always go to `<run>/logs`).
+    public var echoStageLogs = true
+    /// Every stage replica must send its first heartbeat within this time.
+    public var readinessTimeout: Duration = .seconds(120)
+    /// A replica silent for this long is killed (and restarted).
+    public var stallLimit: Duration = .seconds(300)
+    /// After `stop`, replicas get this long to exit before SIGTERM, then as long before SIGKILL.
+    public var stopGrace: Duration = .seconds(10)
+
+    /// Options with the stage executables in `stageDirectory`.
+    public init(stageDirectory: URL) {
+        self.stageDirectory = stageDirectory
+    }
+
+    /// The directory of the running executable (symlinks resolved).
+    public static var executableDirectory: URL {
+        let path = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: path).resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+}
+
+/// What a run did.
+public struct RunResult: Sendable {
+    /// One record per finished iteration, in order.
+    public let records: [IterationRecord]
+    /// The signal that interrupted the run, if one did.
+    public let interruptedBy: Int32?
+
+    /// The results table: reward and training statistics per iteration, first vs last.
+    public var table: String {
+        var lines = ["iteration  reward  accuracy  truncated  kl        clip    ratio   samples  seconds"]
+        for record in records {
+            let json = record.json
+            func number(_ key: String) -> Double { (json[key] as? Double) ?? .nan }
+            lines.append(String(
+                format: "%9d  %6.3f  %7.1f%%  %8.1f%%  %8.5f  %5.1f%%  %6.3f  %7d  %7.1f",
+                record.iteration, record.rewardMean, 100 * record.accuracy, 100 * number("truncated_fraction"),
+                number("kl"), 100 * number("clip_fraction"), number("mean_ratio"),
+                (json["samples_consumed"] as? Int) ?? 0, record.seconds))
+        }
+        if let first = records.first, let last = records.last {
+            lines.append(String(
+                format: "reward, first → last iteration: %.3f → %.3f (%+.3f); accuracy %.1f%% → %.1f%%",
+                first.rewardMean, last.rewardMean, last.rewardMean - first.rewardMean,
+                100 * first.accuracy, 100 * last.accuracy))
+        }
+        if let interruptedBy { lines.append("interrupted by signal \(interruptedBy) after \(records.count) iteration(s)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The driver of a pipeline run: the `spo run` process. It writes the resolved spec to
+/// the run directory, starts every stage replica as a process (`StageProcess`), feeds
+/// each iteration's prompts (acknowledged work, re-sent until generation has it),
+/// relays acknowledgements onto the control broadcast (see `StageRuntime`), collects
+/// metrics into `<run>/metrics.jsonl`, restarts replicas that die (up to their
+/// `max_restarts`; once a restarted replica's first heartbeat arrives, a `start`
+/// broadcast makes every producer re-send its unacknowledged work at once), and at the
+/// end, on SIGINT/SIGTERM or on failure, tells every stage to stop and makes sure each
+/// exits.
+///
+/// Iterations are strictly sequential (staleness 0): iteration i's prompts go out, asking
+/// for policy version i, once the optimizer has finished iteration i − 1 and published
+/// version i.
+public final class PipelineDriver {
+    /// The run's resolved spec.
+    public let spec: ResolvedPipelineSpec
+    /// Options.
+    public let options: DriverOptions
+    /// The run directory.
+    public let runDirectory: URL
+
+    /// The prompt queue's re-send timeout: generation, and the custody of its rollouts
+    /// through training, must end within it (a dying generate replica triggers a
+    /// re-send at once).
+    static let promptAckTimeout: Duration = .seconds(300)
+
+    private var logs: LogSink!
+    private var processes: [StageProcess] = []
+    private var lastHeard: [String: ContinuousClock.Instant] = [:]
+    private var restartedNotReady = Set<String>()
+    private var records: [Int: IterationRecord] = [:]
+    private var iteration = 0
+    private var stopping = false
+    private var ids = MessageIDGenerator(stage: "driver", replica: 0)
+    private var nextHeartbeat = ContinuousClock.now
+
+    /// A driver for `spec`.
+    public init(spec: ResolvedPipelineSpec, options: DriverOptions) {
+        self.spec = spec
+        self.options = options
+        runDirectory = URL(fileURLWithPath: spec.runDirectory)
+    }
+
+    /// The resolved spec's path in the run directory.
+    public var resolvedSpecURL: URL { runDirectory.appendingPathComponent("resolved-spec.json") }
+    /// The metrics file.
+    public var metricsURL: URL { runDirectory.appendingPathComponent("metrics.jsonl") }
+
+    private struct Interrupted: Error { let signal: Int32 }
+
+    private struct Sockets {
+        let prompts: Outbox
+        let control: ZMQSocket
+        let metrics: MessageReceiver
+    }
+
+    /// Runs every iteration; returns the records (and the signal, if interrupted), throws
+    /// on failure after stopping every stage.
+    public func run() throws -> RunResult {
+        let unsupported = Self.unsupportedFeatures(of: spec)
+        guard unsupported.isEmpty else {
+            throw RuntimeError(
+                "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
+                    + unsupported.joined(separator: "; ") + ". This build runs trajectory-level methods (grpo, rloo) on one host.")
+        }
+        try prepareRunDirectory()
+        logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
+        let signals = SignalWatcher()
+        let context = try ZMQContext()
+        let sockets = try openSockets(context)
+        var completed: [IterationRecord] = []
+        do {
+            let binding = try RunResources.binding(spec)
+            let problems = try binding.spec.load(split: .train, count: nil, baseDirectory: RunResources.baseDirectory)
+            let schedule = try PromptSchedule(
+                problems: problems, promptsPerIteration: spec.sampling.promptsPerIteration, seed: spec.seed)
+            guard let samplesPerPrompt = spec.sampling.samplesPerPrompt else {
+                throw RuntimeError("method \(spec.method.rawValue) samples trees; this build drives independent sampling only")
+            }
+            try startStages()
+            try waitUntilReady(sockets, signals: signals)
+            let metricsLog = try MetricsLog(url: metricsURL)
+            let expected = spec.sampling.promptsPerIteration * samplesPerPrompt
+            for current in 0..<spec.iterations {
+                iteration = current
+                let started = ContinuousClock.now
+                try sendPrompts(schedule, binding: binding, samplesPerPrompt: samplesPerPrompt, sockets: sockets)
+                var doneAt: ContinuousClock.Instant?
+                while true {
+                    try pump(sockets, signals: signals)
+                    guard let record = records[current], record.optimize != nil else { continue }
+                    let now = ContinuousClock.now
+                    if doneAt == nil { doneAt = now }
+                    if record.scoredRollouts >= expected || now - doneAt! > .seconds(2) { break }
+                }
+                records[current]!.seconds = (doneAt! - started).seconds
+                let record = records[current]!
+                try metricsLog.write(record.json)
+                completed.append(record)
+                logs.write("driver", progressLine(record))
+            }
+            try shutdown(sockets, reason: "the run finished its \(spec.iterations) iterations")
+            return RunResult(records: completed, interruptedBy: nil)
+        } catch let interrupted as Interrupted {
+            logs.write("driver", "signal \(interrupted.signal): stopping the pipeline")
+            try shutdown(sockets, reason: "interrupted by signal \(interrupted.signal)")
+            return RunResult(records: completed, interruptedBy: interrupted.signal)
+        } catch {
+            logs.write("driver", "failed: \(error)")
+            try? shutdown(sockets, reason: "the driver failed: \(error)")
+            throw error
+        }
+    }
+
+    /// What `spec` asks for that this build's stages lack, one phrase each; empty when it runs.
+    public static func unsupportedFeatures(of spec: ResolvedPipelineSpec) -> [String] {
+        var missing: [String] = []
+        if spec.partition.kind != .whole { missing.append("partition kind \(spec.partition.kind.rawValue) (implemented: whole)") }
+        if spec.value.kind != .none { missing.append("value kind \(spec.value.kind.rawValue) (implemented: none)") }
+        if ![.grpo, .rloo].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo)")
+        }
+        if spec.sampling.samplesPerPrompt == nil || spec.tree != nil { missing.append("tree sampling") }
+        if spec.weightsTransport != .checkpointFile {
+            missing.append("weights_transport \(spec.weightsTransport.rawValue) (implemented: checkpoint_file)")
+        }
+        let elsewhere = PipelineStage.allCases.filter { spec.settings(for: $0).host != spec.driver.host }
+        if !elsewhere.isEmpty {
+            missing.append("stages on other hosts than the driver's (\(elsewhere.map(\.rawValue).joined(separator: ", ")))")
+        }
+        return missing
+    }
+
+    private func prepareRunDirectory() throws {
+        let manager = FileManager.default
+        let earlier = ["resolved-spec.json", "metrics.jsonl", "weights", "logs", "sockets"]
+        let present = earlier.filter { manager.fileExists(atPath: runDirectory.appendingPathComponent($0).path) }
+        if !present.isEmpty {
+            guard options.overwrite else {
+                throw RuntimeError(
+                    "run directory \(spec.runDirectory) holds an earlier run (\(present.joined(separator: ", "))); "
+                        + "pass --overwrite to replace it, or set another run_directory")
+            }
+            for name in present { try manager.removeItem(at: runDirectory.appendingPathComponent(name)) }
+        }
+        try manager.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        try AtomicFile.write(spec.canonicalJSON(), to: resolvedSpecURL)
+    }
+
+    private func openSockets(_ context: ZMQContext) throws -> Sockets {
+        let prompts = try EdgeSockets.open(.prompts, type: .push, as: .driver, replica: 0, spec: spec, context: context)
+        let control = try EdgeSockets.open(.control, type: .pub, as: .driver, replica: 0, spec: spec, context: context)
+        let metricsSocket = try EdgeSockets.open(.metrics, type: .pull, as: .driver, replica: 0, spec: spec, context: context)
+        let logs = self.logs!
+        return Sockets(
+            prompts: Outbox(socket: prompts, ackTimeout: Self.promptAckTimeout, maxAttempts: 10),
+            control: control,
+            metrics: MessageReceiver(socket: metricsSocket, accepting: [.control, .metrics]) { logs.write("driver", $0) })
+    }
+
+    private func startStages() throws {
+        for stage in PipelineStage.allCases {
+            let settings = spec.settings(for: stage)
+            let executable = options.stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
+            guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+                throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
+            }
+            for replica in 0..<settings.replicas {
+                processes.append(StageProcess(
+                    stage: stage, replica: replica, executable: executable, specPath: resolvedSpecURL.path,
+                    blasThreads: settings.blasThreads))
+            }
+        }
+        for process in processes {
+            try process.start(logs: logs)
+            lastHeard[process.name] = .now
+        }
+        logs.write("driver", "started \(processes.count) stage processes: " + processes.map(\.name).joined(separator: ", "))
+    }
+
+    private func waitUntilReady(_ sockets: Sockets, signals: SignalWatcher) throws {
+        var heard = Set<String>()
+        let deadline = ContinuousClock.now + options.readinessTimeout
+        let before = lastHeard
+        while heard.count < processes.count {
+            try pump(sockets, signals: signals)
+            heard = Set(processes.map(\.name).filter { lastHeard[$0] != before[$0] })
+            if ContinuousClock.now > deadline {
+                let missing = processes.map(\.name).filter { !heard.contains($0) }
+                throw RuntimeError("no heartbeat within \(options.readinessTimeout) from \(missing.joined(separator: ", ")); see their logs in \(runDirectory.path)/logs")
+            }
+        }
+        logs.write("driver", "every stage is ready")
+    }
+
+    private func sendPrompts(_ schedule: PromptSchedule, binding: TaskBinding, samplesPerPrompt: Int, sockets: Sockets) throws {
+        let batches = try schedule.batches(
+            iteration: iteration, batchCount: spec.settings(for: .generate).replicas, binding: binding,
+            samplesPerPrompt: samplesPerPrompt)
+        for (index, batch) in batches.enumerated() {
+            let envelope = try Envelope(
+                runID: spec.name, messageID: "prompts/\(iteration)/\(index)", stage: "driver", replica: 0,
+                iteration: iteration, policyVersion: iteration)
+            try sockets.prompts.send(Message(envelope: envelope, body: .promptBatch(batch)))
+        }
+        try publishControl(.iteration, sockets: sockets)
+        records[iteration] = records[iteration] ?? IterationRecord(iteration: iteration)
+    }
+
+    /// One turn of the driver's loop: messages from the stages, supervision, heartbeats,
+    /// re-sends.
+    private func pump(_ sockets: Sockets, signals: SignalWatcher) throws {
+        if let signal = signals.receivedSignal { throw Interrupted(signal: signal) }
+        var poller = ZMQPoller()
+        poller.add(sockets.metrics.socket)
+        _ = try poller.poll(timeout: .milliseconds(50))
+        while let received = try sockets.metrics.receive(timeout: .zero) {
+            try handle(received.message, sockets: sockets)
+        }
+        try supervise(sockets)
+        if ContinuousClock.now >= nextHeartbeat {
+            nextHeartbeat = .now + StageRuntime.heartbeatInterval
+            try publishControl(.heartbeat, sockets: sockets)
+        }
+        let abandoned = try sockets.prompts.flush()
+        if !abandoned.isEmpty {
+            throw RuntimeError("prompt batches \(abandoned.joined(separator: ", ")) were never acknowledged by generation; see the generate logs")
+        }
+    }
+
+    private func handle(_ message: Message, sockets: Sockets) throws {
+        let envelope = message.envelope
+        let name = "\(envelope.stage).\(envelope.replica)"
+        lastHeard[name] = .now
+        if restartedNotReady.remove(name) != nil {
+            logs.write("driver", "\(name) is back; producers re-send their unacknowledged work")
+            _ = try sockets.prompts.resendAll()
+            try publishControl(.start, sockets: sockets)
+        }
+        switch message.body {
+        case .control(let control):
+            if case .ack = control {
+                sockets.prompts.acknowledge(control)
+                try sockets.control.send(message)
+            }
+        case .metrics(let metrics):
+            guard (0..<spec.iterations).contains(envelope.iteration) else { return }
+            records[envelope.iteration, default: IterationRecord(iteration: envelope.iteration)].add(metrics.values)
+        default:
+            break
+        }
+    }
+
+    private func supervise(_ sockets: Sockets) throws {
+        guard !stopping else { return }
+        let now = ContinuousClock.now
+        for process in processes {
+            if !process.isRunning {
+                let limit = spec.settings(for: process.stage).maxRestarts
+                guard process.restarts < limit else {
+                    throw RuntimeError(
+                        "\(process.name) exited (\(process.exitDescription)) after \(process.restarts) restart(s), its max_restarts; "
+                            + "see \(runDirectory.path)/logs/\(process.name).log")
+                }
+                process.restarts += 1
+                logs.write("driver", "\(process.name) exited (\(process.exitDescription)); restarting it (\(process.restarts) of \(limit))")
+                try process.start(logs: logs)
+                lastHeard[process.name] = now
+                restartedNotReady.insert(process.name)
+            } else if let heard = lastHeard[process.name], now - heard > options.stallLimit {
+                logs.write("driver", "\(process.name) has been silent for \(options.stallLimit); killing it")
+                process.send(SIGKILL)
+                lastHeard[process.name] = now
+            }
+        }
+    }
+
+    private func publishControl(_ control: Control, sockets: Sockets) throws {
+        let envelope = try Envelope(
+            runID: spec.name, messageID: ids.next(), stage: "driver", replica: 0, iteration: iteration,
+            policyVersion: iteration)
+        try sockets.control.send(Message(envelope: envelope, body: .control(control)))
+    }
+
+    /// Tells every stage to stop (repeatedly: a broadcast can be missed), then terminates
+    /// and kills what is left.
+    private func shutdown(_ sockets: Sockets, reason: String) throws {
+        stopping = true
+        var deadline = ContinuousClock.now + options.stopGrace
+        while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
+            try publishControl(.stop(reason: reason), sockets: sockets)
+            while let received = try sockets.metrics.receive(timeout: .milliseconds(100)) {
+                lastHeard["\(received.message.envelope.stage).\(received.message.envelope.replica)"] = .now
+            }
+        }
+        for signal in [SIGTERM, SIGKILL] where processes.contains(where: \.isRunning) {
+            let running = processes.filter(\.isRunning)
+            logs.write("driver", "sending signal \(signal) to " + running.map(\.name).joined(separator: ", "))
+            running.forEach { $0.send(signal) }
+            deadline = ContinuousClock.now + options.stopGrace
+            while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+        Thread.sleep(forTimeInterval: 0.1)
+        let unclean = processes.filter { !$0.exitedCleanly }
+        logs.write("driver", "all stages stopped" + (unclean.isEmpty ? "" : "; not cleanly: " + unclean.map { "\($0.name) (\($0.exitDescription))" }.joined(separator: ", ")))
+    }
+
+    private func progressLine(_ record: IterationRecord) -> String {
+        let json = record.json
+        func number(_ key: String) -> Double { (json[key] as? Double) ?? .nan }
+        return String(
+            format: "iteration %d/%d: reward %.3f, accuracy %.1f%%, kl %.5f, clip %.1f%%, ratio %.3f, %d samples, %.0f train tok/s, %.0f gen tok/s, %.1f s",
+            record.iteration + 1, spec.iterations, record.rewardMean, 100 * record.accuracy, number("kl"),
+            100 * number("clip_fraction"), number("mean_ratio"), (json["samples_consumed"] as? Int) ?? 0,
+            number("tokens_per_second"), number("generation_tokens_per_second"), record.seconds)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import SPOPipelineSpec
+
+/// One stage replica as a child process of the driver: started with
+/// `--spec RESOLVED --replica N` and `OPENBLAS_NUM_THREADS`, its standard output and
+/// error merged into the run's log, restarted by the driver when it dies.
+final class StageProcess {
+    let stage: PipelineStage
+    let replica: Int
+    let executable: URL
+    let specPath: String
+    let blasThreads: Int
+    private(set) var process: Process?
+    /// Restarts so far.
+    var restarts = 0
+
+    /// `<stage>.<replica>`, the log prefix.
+    var name: String { "\(stage.rawValue).\(replica)" }
+
+    init(stage: PipelineStage, replica: Int, executable: URL, specPath: String, blasThreads: Int) {
+        self.stage = stage
+        self.replica = replica
+        self.executable = executable
+        self.specPath = specPath
+        self.blasThreads = blasThreads
+    }
+
+    /// Starts (or restarts) the process.
+    func start(logs: LogSink) throws {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["--spec", specPath, "--replica", String(replica)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
+        process.environment = environment
+        process.standardOutput = logs.pipe(for: name)
+        process.standardError = logs.pipe(for: name)
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw RuntimeError("cannot start \(executable.path) for \(name): \(error.localizedDescription); build the stage executables (`swift build`) or pass --stage-directory")
+        }
+        self.process = process
+    }
+
+    /// Whether the process is alive.
+    var isRunning: Bool { process?.isRunning ?? false }
+
+    /// "exit status 1" or "signal 9", once it has exited.
+    var exitDescription: String {
+        guard let process, !process.isRunning else { return "running" }
+        switch process.terminationReason {
+        case .exit: return "exit status \(process.terminationStatus)"
+        case .uncaughtSignal: return "signal \(process.terminationStatus)"
+        @unknown default: return "status \(process.terminationStatus)"
+        }
+    }
+
+    /// Whether it exited with status 0.
+    var exitedCleanly: Bool {
+        guard let process, !process.isRunning else { return false }
+        return process.terminationReason == .exit && process.terminationStatus == 0
+    }
+
+    /// Sends `signal` if it is alive.
+    func send(_ signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+    }
+}

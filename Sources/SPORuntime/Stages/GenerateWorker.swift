@@ -1,0 +1,129 @@
+import Foundation
+import SPOModel
+import SPOPipelineSpec
+import SPOTraining
+import SPOWire
+
+/// The generate stage: samples G responses per prompt with the current policy and scores
+/// them with the task's reward (docs/method.md section 1).
+///
+/// Per prompt batch: every prompt is prefilled once and forked G ways (the children share
+/// its KV cache); response k of prompt p draws from `SeedDerivation.seed(seed,
+/// "generate/<group>/<k>")`, so a batch re-done after a restart samples the same
+/// responses. Each response becomes one `rollout` (id `rollout/<group>/<k>`, group
+/// `<prompt_id>@<iteration>`) tagged with the policy version that sampled it.
+///
+/// Weights: the stage starts with the spec's model (version 0) and loads each newer
+/// announced version before sampling again. A batch whose envelope asks for a newer
+/// policy version than the stage holds waits for that version (staleness 0: strictly
+/// on-policy).
+public final class GenerateWorker: StageWorker {
+    private let binding: TaskBinding
+    private let sampling: SamplingSettings
+    private let samplesPerPrompt: Int
+    private let runSeed: UInt64
+    private var model: LlamaModel
+    /// The policy version held.
+    public private(set) var version = 0
+    private var waiting: [Message] = []
+
+    /// Loads the task, tokenizer and starting policy of the runtime's spec.
+    public init(runtime: StageRuntime) throws {
+        let spec = runtime.spec
+        guard let samplesPerPrompt = spec.sampling.samplesPerPrompt else {
+            throw RuntimeError("method \(spec.method.rawValue) samples trees; this build's generate stage samples independent responses only (sampling.samples_per_prompt)")
+        }
+        self.samplesPerPrompt = samplesPerPrompt
+        sampling = spec.sampling
+        runSeed = spec.seed
+        binding = try RunResources.binding(spec)
+        model = try RunResources.initialModel(spec)
+        guard binding.tokenizer.vocabularySize <= model.config.vocabularySize else {
+            throw RuntimeError("tokenizer \(spec.tokenizer) has \(binding.tokenizer.vocabularySize) tokens, more than the model's vocab_size \(model.config.vocabularySize)")
+        }
+    }
+
+    public func process(_ message: Message, runtime: StageRuntime) throws {
+        guard case .promptBatch = message.body else { return runtime.finish(message.envelope.messageID) }
+        if message.envelope.policyVersion > version {
+            runtime.log("batch \(message.envelope.messageID) needs policy version \(message.envelope.policyVersion); holding \(version), waiting for its announcement")
+            waiting.append(message)
+            return
+        }
+        try generate(message, runtime: runtime)
+    }
+
+    public func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws {
+        guard announcement.version > version else { return }
+        do {
+            model = try WeightsStore.load(announcement)
+            version = announcement.version
+        } catch {
+            runtime.log("could not load weights version \(announcement.version) (will retry on the next announcement): \(error)")
+        }
+    }
+
+    public func idle(runtime: StageRuntime) throws {
+        guard !waiting.isEmpty else { return }
+        let ready = waiting.filter { $0.envelope.policyVersion <= version }
+        waiting.removeAll { $0.envelope.policyVersion <= version }
+        for message in ready { try generate(message, runtime: runtime) }
+    }
+
+    private func generate(_ message: Message, runtime: StageRuntime) throws {
+        guard case .promptBatch(let batch) = message.body else { return }
+        let started = Date()
+        let iteration = message.envelope.iteration
+        let G = batch.samplesPerPrompt
+        let engine = InferenceEngine(model: model)
+        let parents = try engine.prefill(batch.prompts.map { $0.tokens.int32Values })
+        var sequences: [InferenceEngine.SequenceID] = [], parameters: [SamplingParameters] = []
+        for (prompt, parent) in zip(batch.prompts, parents) {
+            sequences += try engine.fork(parent, count: G)
+            engine.release(parent)
+            for k in 0..<G {
+                parameters.append(try SamplingParameters(
+                    temperature: Float(sampling.temperature), topP: Float(sampling.topP), maxTokens: sampling.maxTokens,
+                    seed: SeedDerivation.seed(runSeed, "generate/\(Self.groupID(prompt.promptID, iteration))/\(k)")))
+            }
+        }
+        let generations = try engine.generate(sequences, parameters: parameters, tokenizer: binding.tokenizer)
+        sequences.forEach(engine.release)
+        var tokens = 0
+        for (p, prompt) in batch.prompts.enumerated() {
+            let groupID = Self.groupID(prompt.promptID, iteration)
+            for k in 0..<G {
+                let generation = generations[p * G + k]
+                tokens += generation.tokens.count
+                let truncated = generation.stopReason == .maxTokens
+                let reward = prompt.answer.map {
+                    binding.spec.reward(response: binding.tokenizer.decode(generation.tokens), gold: $0, truncated: truncated)
+                } ?? 0
+                if prompt.answer == nil { runtime.log("prompt \(prompt.promptID) has no answer: reward 0") }
+                let rollout = try Rollout(
+                    promptID: prompt.promptID, groupID: groupID, sampleIndex: k,
+                    promptTokens: prompt.tokens.int32Values, responseTokens: generation.tokens,
+                    logProbs: generation.logProbabilities, reward: reward,
+                    stopReason: Self.wireStopReason(generation.stopReason), temperature: sampling.temperature)
+                try runtime.emit(
+                    .rollout(rollout), messageID: "rollout/\(groupID)/\(k)", parent: message.envelope, policyVersion: version)
+            }
+        }
+        runtime.finish(message.envelope.messageID)
+        runtime.sendMetrics(
+            ["generate/rollouts": Double(generations.count), "generate/tokens": Double(tokens),
+             "generate/seconds": Date().timeIntervalSince(started)],
+            iteration: iteration, policyVersion: version)
+    }
+
+    /// `<prompt_id>@<iteration>`: the G responses to one prompt in one iteration.
+    public static func groupID(_ promptID: String, _ iteration: Int) -> String { "\(promptID)@\(iteration)" }
+
+    static func wireStopReason(_ reason: SPOModel.StopReason) -> SPOWire.StopReason {
+        switch reason {
+        case .eos: return .eos
+        case .maxTokens: return .length
+        case .stopString: return .stopSequence
+        }
+    }
+}

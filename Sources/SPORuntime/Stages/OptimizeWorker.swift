@@ -1,0 +1,126 @@
+import Foundation
+import SPOModel
+import SPOPipelineSpec
+import SPOWire
+
+/// The optimize stage: gathers an iteration's training samples (prompts × G), trains on
+/// them (`PolicyOptimizer`: PPO-clip, k3 KL to π_ref, AdamW), saves the new weights as
+/// the next policy version and announces them (`WeightsStore`, transport
+/// `checkpoint_file`), then tells the driver the iteration is done with its metrics.
+///
+/// Custody of the samples ends when the new version is saved: a stage restarted after a
+/// crash reloads the newest saved version (weights, AdamW state, schedule step, and the
+/// summary it re-sends to the driver) and gets the unfinished iteration's samples again
+/// from the advantage stage.
+///
+/// Staleness: a sample whose policy version lags the current one by more than
+/// `optimize.max_staleness`, or that belongs to a finished iteration, is acknowledged and
+/// dropped (counted in `optimize/stale_samples`).
+public final class OptimizeWorker: StageWorker {
+    private let optimizer: PolicyOptimizer
+    private let store: WeightsStore
+    private let samplesPerIteration: Int
+    private let maxStaleness: Int
+    private let runSeed: UInt64
+    private var iteration: Int
+    private var version: Int
+    private var gathered: [Int: [String: TrainingSample]] = [:]
+    private var announcement: WeightsAnnouncement
+    private var doneMetrics: [String: Double]?
+    private var staleSamples = 0
+    private var nextBroadcast = ContinuousClock.now
+
+    /// Re-announcements of the newest weights and of the last finished iteration are this
+    /// far apart (broadcasts are not acknowledged; a late subscriber catches the next one).
+    public static let broadcastInterval: Duration = .seconds(1)
+
+    /// Loads π_ref and the policy (the newest saved version when restarting), and saves
+    /// and announces version 0 on a fresh run.
+    public init(runtime: StageRuntime) throws {
+        let spec = runtime.spec
+        guard spec.weightsTransport == .checkpointFile else {
+            throw RuntimeError("weights_transport \(spec.weightsTransport.rawValue) is not implemented by this build (it implements: checkpoint_file)")
+        }
+        guard let samplesPerPrompt = spec.sampling.samplesPerPrompt else {
+            throw RuntimeError("method \(spec.method.rawValue) samples trees; this build's optimize stage expects prompts × samples_per_prompt samples per iteration")
+        }
+        samplesPerIteration = spec.sampling.promptsPerIteration * samplesPerPrompt
+        maxStaleness = spec.optimize.maxStaleness
+        runSeed = spec.seed
+        store = WeightsStore(runDirectory: runtime.runDirectory)
+        let reference = try RunResources.initialModel(spec)
+        let totalSteps = PolicyOptimizer.totalSteps(
+            iterations: spec.iterations, samplesPerIteration: samplesPerIteration, settings: spec.optimize)
+        if let latest = try store.latest() {
+            let directory = store.versionDirectory(latest.version)
+            let model = try ModelCheckpoint.loadModel(from: directory)
+            optimizer = try PolicyOptimizer(
+                model: model, reference: reference, settings: spec.optimize, temperature: spec.sampling.temperature,
+                totalSteps: totalSteps, scheduleStep: latest.step)
+            try ModelCheckpoint.restoreOptimizer(optimizer.adamw, layout: model.layout, from: directory)
+            iteration = latest.iteration
+            version = latest.version
+            doneMetrics = latest.metrics
+            announcement = try store.announcement(version: version)
+            runtime.log("resuming from weights version \(version) (\(iteration) iterations done, step \(latest.step))")
+        } else {
+            let model = LlamaModel(config: reference.config)
+            model.parameters.pointer.update(from: reference.parameters.pointer, count: reference.layout.parameterCount)
+            optimizer = try PolicyOptimizer(
+                model: model, reference: reference, settings: spec.optimize, temperature: spec.sampling.temperature,
+                totalSteps: totalSteps)
+            iteration = 0
+            version = 0
+            announcement = try store.save(model, optimizer: optimizer.adamw, state: .init(version: 0, iteration: 0, step: 0))
+        }
+        try runtime.publishWeights(announcement, iteration: iteration)
+    }
+
+    public func process(_ message: Message, runtime: StageRuntime) throws {
+        let envelope = message.envelope
+        guard case .trainingSample(let sample) = message.body else { return runtime.finish(envelope.messageID) }
+        if envelope.iteration < iteration || envelope.policyVersion < version - maxStaleness {
+            staleSamples += 1
+            runtime.log("dropping \(envelope.messageID): iteration \(envelope.iteration), policy version \(envelope.policyVersion); the optimizer is at iteration \(iteration), version \(version), max staleness \(maxStaleness)")
+            return runtime.finish(envelope.messageID)
+        }
+        gathered[envelope.iteration, default: [:]][envelope.messageID] = sample
+        try trainIfComplete(runtime: runtime)
+    }
+
+    public func idle(runtime: StageRuntime) throws {
+        let now = ContinuousClock.now
+        guard now >= nextBroadcast else { return }
+        nextBroadcast = now + Self.broadcastInterval
+        try runtime.publishWeights(announcement, iteration: iteration)
+        if let doneMetrics { runtime.sendMetrics(doneMetrics, iteration: iteration - 1, policyVersion: version) }
+    }
+
+    private func trainIfComplete(runtime: StageRuntime) throws {
+        guard let samples = gathered[iteration], samples.count >= samplesPerIteration else { return }
+        gathered[iteration] = nil
+        let ids = samples.keys.sorted()
+        let statistics = try optimizer.train(
+            ids.map { samples[$0]! }, shuffleSeed: SeedDerivation.seed(runSeed, "optimize/\(iteration)"))
+        version += 1
+        iteration += 1
+        let metrics: [String: Double] = [
+            "optimize/iteration_done": 1, "optimize/samples": Double(statistics.samples),
+            "optimize/steps": Double(statistics.steps), "optimize/skipped_steps": Double(statistics.skippedSteps),
+            "optimize/policy_loss": statistics.policyLoss, "optimize/kl": statistics.kl,
+            "optimize/clip_fraction": statistics.clipFraction, "optimize/mean_ratio": statistics.meanRatio,
+            "optimize/advantage_mean": statistics.advantageMean, "optimize/advantage_std": statistics.advantageStd,
+            "optimize/gradient_norm": statistics.gradientNorm, "optimize/learning_rate": statistics.learningRate,
+            "optimize/tokens_per_second": statistics.tokensPerSecond, "optimize/seconds": statistics.seconds,
+            "optimize/stale_samples": Double(staleSamples), "optimize/version": Double(version),
+        ]
+        announcement = try store.save(
+            optimizer.model, optimizer: optimizer.adamw,
+            state: .init(version: version, iteration: iteration, step: optimizer.scheduleStep, metrics: metrics))
+        try runtime.publishWeights(announcement, iteration: iteration)
+        ids.forEach(runtime.finish)
+        doneMetrics = metrics
+        runtime.sendMetrics(metrics, iteration: iteration - 1, policyVersion: version)
+        nextBroadcast = .now + Self.broadcastInterval
+    }
+}

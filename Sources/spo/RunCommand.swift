@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import SPOPipelineSpec
+import SPORuntime
+
+/// `spo run SPEC`: trains with a pipeline of stage processes.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a pipeline spec: start every stage as a process and train, ending in a results table.",
+        discussion: """
+            Resolves SPEC (docs/pipeline-spec.md), writes it to <run_directory>/resolved-spec.json, starts \
+            spo-generate, spo-partition, spo-value, spo-advantage and spo-optimize (found next to this \
+            executable) with their replicas, and drives the iterations: prompts out, weights versioned in \
+            <run_directory>/weights, one line per iteration in <run_directory>/metrics.jsonl, stage logs \
+            merged on standard error (prefixed) and kept in <run_directory>/logs. A stage that dies is \
+            restarted up to its max_restarts and its unacknowledged work is re-sent. Ctrl-C (SIGINT) or \
+            SIGTERM stops every stage cleanly. Exits non-zero on failure or interruption.
+            """)
+
+    @Argument(help: "Pipeline spec JSON file.") var spec: String
+    @Flag(name: .customLong("print-resolved"), help: "Print the spec with every default filled in and exit.")
+    var printResolved = false
+    @Flag(help: "Replace an earlier run in the run directory.") var overwrite = false
+    @Flag(help: "Do not echo the stages' log lines (the driver's progress still shows; every line is in <run_directory>/logs).")
+    var quiet = false
+    @Option(name: .customLong("stage-directory"), help: "Directory of the spo-<stage> executables (default: this executable's).")
+    var stageDirectory: String?
+
+    func run() throws {
+        let resolved: ResolvedPipelineSpec
+        do {
+            resolved = try PipelineSpec.resolve(contentsOf: URL(fileURLWithPath: spec))
+        } catch let error as PipelineSpecError {
+            error.issues.forEach { print($0) }
+            throw ExitCode(1)
+        }
+        if printResolved {
+            print(String(decoding: try resolved.canonicalJSON(), as: UTF8.self), terminator: "")
+            return
+        }
+        var options = DriverOptions(
+            stageDirectory: stageDirectory.map { URL(fileURLWithPath: $0) } ?? DriverOptions.executableDirectory)
+        options.overwrite = overwrite
+        options.echoStageLogs = !quiet
+        let driver = PipelineDriver(spec: resolved, options: options)
+        let result = try driver.run()
+        print(result.table)
+        print("metrics: \(driver.metricsURL.relativePath)")
+        if let signal = result.interruptedBy { throw ExitCode(128 + signal) }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import XCTest
+import SPOPipelineSpec
+import SPOTasks
+import SPOWire
+@testable import SPORuntime
+
+final class DriverPiecesTests: XCTestCase {
+    func problems(_ count: Int) -> [Problem] {
+        (0..<count).map { Problem(id: "q\($0)", question: "Q\($0)", solution: "#### \($0)", answer: "\($0)") }
+    }
+
+    /// Iterations take P problems in the shuffled order and cycle; the same seed gives
+    /// the same order.
+    func testScheduleCyclesThroughShuffledProblems() throws {
+        let schedule = try PromptSchedule(problems: problems(5), promptsPerIteration: 2, seed: 7)
+        let again = try PromptSchedule(problems: problems(5), promptsPerIteration: 2, seed: 7)
+        XCTAssertEqual(schedule.problems, again.problems)
+        XCTAssertEqual(Set(schedule.problems.map(\.id)), Set(problems(5).map(\.id)))
+        let order = schedule.problems.map(\.id)
+        XCTAssertEqual(schedule.problems(iteration: 0).map(\.id), Array(order[0..<2]))
+        XCTAssertEqual(schedule.problems(iteration: 2).map(\.id), [order[4], order[0]])
+        XCTAssertThrowsError(try PromptSchedule(problems: problems(1), promptsPerIteration: 2, seed: 7))
+    }
+
+    /// Acks, iteration-done summaries (re-sent every second) and per-group sums.
+    func testIterationRecordAggregates() {
+        var record = IterationRecord(iteration: 3)
+        record.add(["advantage/rollouts": 4, "advantage/reward_sum": 1, "advantage/correct": 2])
+        record.add(["advantage/rollouts": 4, "advantage/reward_sum": -1, "advantage/correct": 0])
+        record.add(["optimize/iteration_done": 1, "optimize/samples": 8, "optimize/kl": 0.5])
+        record.add(["optimize/iteration_done": 1, "optimize/samples": 99])
+        XCTAssertEqual(record.rewardMean, 0)
+        XCTAssertEqual(record.accuracy, 0.25)
+        XCTAssertEqual(record.scoredRollouts, 8)
+        XCTAssertEqual(record.json["samples_consumed"] as? Int, 8)
+        XCTAssertEqual(record.json["kl"] as? Double, 0.5)
+        XCTAssertTrue(record.json["gradient_norm"] is NSNull)
+    }
+
+    func testStageArguments() throws {
+        XCTAssertEqual(try StageMain.parse(["--spec", "r/s.json", "--replica", "2"]).replica, 2)
+        XCTAssertEqual(try StageMain.parse(["--replica", "1", "--spec", "x"]).spec, "x")
+        XCTAssertThrowsError(try StageMain.parse(["--replica", "-1", "--spec", "x"]))
+        XCTAssertThrowsError(try StageMain.parse(["--replica", "1"]))
+        XCTAssertThrowsError(try StageMain.parse(["--spec"]))
+    }
+
+    /// Seeds depend on the run seed and the name only (FNV-1a + SplitMix64 finaliser),
+    /// never on the process: fixed values.
+    func testSeedDerivationIsStable() {
+        XCTAssertEqual(SeedDerivation.seed(1, "generate/q1@0/0"), SeedDerivation.seed(1, "generate/q1@0/0"))
+        XCTAssertNotEqual(SeedDerivation.seed(1, "generate/q1@0/0"), SeedDerivation.seed(1, "generate/q1@0/1"))
+        XCTAssertNotEqual(SeedDerivation.seed(1, "a"), SeedDerivation.seed(2, "a"))
+    }
+
+    /// The tiny GRPO and RLOO specs run; SPO-chain needs a cutpoint partition, Monte Carlo
+    /// values and chain advantages, which this build's stages lack, and says so before
+    /// starting anything.
+    func testUnsupportedFeaturesAreNamedUpFront() throws {
+        let tiny = PipelineEndToEndTests.repository.appendingPathComponent("pipelines/tiny")
+        func resolve(_ name: String) throws -> ResolvedPipelineSpec {
+            try PipelineSpec.resolve(contentsOf: tiny.appendingPathComponent("\(name).json"))
+        }
+        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve("grpo")), [])
+        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve("rloo")), [])
+        XCTAssertEqual(
+            PipelineDriver.unsupportedFeatures(of: try resolve("spo-chain")),
+            ["partition kind cutpoint (implemented: whole)", "value kind monte_carlo (implemented: none)",
+             "advantage kind chain (implemented: grpo, rloo)"])
+    }
+}
