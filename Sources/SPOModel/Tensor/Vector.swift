@@ -92,18 +92,10 @@ public enum Vector {
         while i < n { y[i] *= alpha; i += 1 }
     }
 
-    /// max_i a[i] (−∞ for n = 0).
+    /// max_i a[i] (−∞ for n = 0); the vocabulary-wide kernel lives in `FastMath.maximum`.
     @inline(__always)
     public static func maximum(_ a: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m = V8(repeating: -.infinity), i = 0
-        while i + 8 <= n {
-            let v = load(a + i)
-            m.replace(with: v, where: v .> m)
-            i += 8
-        }
-        var s = m.max()
-        while i < n { if a[i] > s { s = a[i] }; i += 1 }
-        return s
+        n > 0 ? FastMath.maximum(a, count: n) : -.infinity
     }
 
     /// The RMSNorm input gradient: dx[i] (+)= r·dy[i]·w[i] − c·x[i].
