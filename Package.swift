@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "spo",
             dependencies: [
-                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks", "SPOPipelineSpec", "SPORuntime",
+                "SPOModel", "SPOBenchmarks", "SPOTraining", "SPOTasks", "SPOPipelineSpec", "SPORuntime", "SPOWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: kernelFlags),

@@ -7,7 +7,7 @@ import SPOModel
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the engine's speed against baselines measured in the same run.",
-        subcommands: [BenchModel.self])
+        subcommands: [BenchModel.self, BenchWire.self])
 }
 
 struct BenchModel: ParsableCommand {
