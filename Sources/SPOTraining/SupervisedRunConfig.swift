@@ -53,6 +53,22 @@ public struct SupervisedRunConfig: Codable, Sendable {
     }
 }
 
+/// What `spo eval` reads from a config: an SFT config or a pipeline spec both have these
+/// keys (other keys are ignored).
+public struct EvaluationSource: Codable, Sendable {
+    public var tokenizer: String
+    public var task: TaskSpec
+    public var evaluation: EvaluationOptions?
+
+    public static func load(contentsOf url: URL) throws -> EvaluationSource {
+        do {
+            return try JSONDecoder().decode(EvaluationSource.self, from: Data(contentsOf: url))
+        } catch let error as DecodingError {
+            throw TrainingError("\(url.path): \(DecodingErrorText.describe(error))")
+        }
+    }
+}
+
 /// Turns Swift's DecodingError into "path: what" text a person can act on.
 public enum DecodingErrorText {
     public static func describe(_ error: DecodingError) -> String {

@@ -10,8 +10,8 @@ struct Eval: ParsableCommand {
         commandName: "eval",
         abstract: "Evaluate a checkpoint on the test split: pass@1 from k samples, pass@k, majority vote, greedy.",
         discussion: """
-            The task and tokenizer come from --config (an SFT config or any JSON with `task`, \
-            `tokenizer` and optionally `evaluation`). Writes eval.json (aggregates) and \
+            The task and tokenizer come from --config: an SFT config or a pipeline spec (any JSON \
+            with `task`, `tokenizer` and optionally `evaluation`). Writes eval.json (aggregates) and \
             records.jsonl (per question: responses, extracted answers, rewards) to --out.
             """)
 
@@ -27,7 +27,7 @@ struct Eval: ParsableCommand {
     func run() throws {
         BLAS.threadCount = threads
         let base = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let run = try SupervisedRunConfig.load(contentsOf: URL(fileURLWithPath: config))
+        let run = try EvaluationSource.load(contentsOf: URL(fileURLWithPath: config))
         var options = run.evaluation ?? EvaluationOptions()
         if let questions { options.questions = questions }
         if let samples { options.samples = samples }
