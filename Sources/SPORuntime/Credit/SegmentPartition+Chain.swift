@@ -1,4 +1,5 @@
 import Foundation
+import SPOWire
 
 /// Segment partitions of a sampled response for chain methods (docs/method.md section 2).
 ///
@@ -71,5 +72,24 @@ public enum ChainAdvantage {
             for t in start..<end { result[t] = Float(advantages[j]) }
         }
         return result
+    }
+}
+
+extension ChainAdvantage {
+    /// Per-token advantages [R] of a valued rollout: segments k from
+    /// `first_credited_segment` to S − 1 carry A_k = V̂(b_{k+1}) − V̂(b_k) with the wire's
+    /// V̂(b_S) (the value stage sets it to R(τ)); earlier segments carry 0. Nil when the
+    /// rollout has no boundary values.
+    public static func tokenAdvantages(_ valued: ValuedRollout) -> [Float]? {
+        let segmented = valued.segmented
+        let values = valued.boundaryValues.floatValues.map(Double.init)
+        guard values.count == segmented.boundaries.elementCount else { return nil }
+        let offsets = segmented.boundaries.int32Values.map(Int.init)
+        let credited = segmented.firstCreditedSegment..<segmented.segmentCount
+        let advantages = segmentAdvantages(
+            boundaryValues: Array(values[credited]), reward: values[segmented.segmentCount])
+        return tokenAdvantages(
+            responseLength: segmented.rollout.responseLength, segmentStarts: Array(offsets[credited]),
+            advantages: advantages)
     }
 }

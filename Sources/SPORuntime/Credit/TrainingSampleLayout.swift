@@ -9,9 +9,9 @@ import SPOWire
 ///     old_log_probs = 0 × P, then log π_old(y_t) where the mask is 1, else 0
 public enum TrainingSampleLayout {
     /// The training sample of `rollout` with per-response-token `advantages` ([R]) and
-    /// `tokenMask` ([R], 0/1).
+    /// `tokenMask` ([R], 0/1), in `group` when given.
     public static func sample(
-        rollout: Rollout, tokenMask: [UInt8], advantages: [Float]
+        rollout: Rollout, tokenMask: [UInt8], advantages: [Float], group: SampleGroup? = nil
     ) throws(WireValidationError) -> TrainingSample {
         let prompt = rollout.promptTokens.int32Values, response = rollout.responseTokens.int32Values
         let oldLogProbs = rollout.logProbs.floatValues
@@ -22,6 +22,6 @@ public enum TrainingSampleLayout {
             tokens: prompt + response, promptLength: prompt.count,
             lossMask: [UInt8](repeating: 0, count: prompt.count) + tokenMask,
             advantages: padding + zip(advantages, tokenMask).map { $1 == 1 ? $0 : 0 },
-            oldLogProbs: padding + zip(oldLogProbs, tokenMask).map { $1 == 1 ? $0 : 0 })
+            oldLogProbs: padding + zip(oldLogProbs, tokenMask).map { $1 == 1 ? $0 : 0 }, group: group)
     }
 }

@@ -1,12 +1,12 @@
 import Foundation
 
 /// The metrics of one iteration, gathered by the driver from the stages' `metrics`
-/// messages: sums from the generate and advantage stages (one message per prompt batch or
-/// group) and the optimize stage's iteration summary. One line of `metrics.jsonl`.
+/// messages: sums from the generate, value and advantage stages (one message per prompt
+/// batch, value batch or group) and the optimize stage's iteration summary. One line of `metrics.jsonl`.
 public struct IterationRecord: Sendable, Equatable {
     /// The iteration, from 0.
     public let iteration: Int
-    /// Sums of `generate/*` and `advantage/*` values.
+    /// Sums of `generate/*`, `value/*` and `advantage/*` values.
     public var sums: [String: Double] = [:]
     /// The optimize stage's summary (`optimize/*`), once the iteration is done.
     public var optimize: [String: Double]?
@@ -60,6 +60,11 @@ public struct IterationRecord: Sendable, Equatable {
             "stale_samples": integer("optimize/stale_samples"),
             "tokens_per_second": value("optimize/tokens_per_second"),
             "training_seconds": value("optimize/seconds"), "seconds": seconds,
+            "loss_token_fraction": value("optimize/loss_token_fraction"),
+            "segments_per_response": ratio("advantage/segments", "advantage/rollouts"),
+            "value_rollouts": Int(sums["advantage/value_rollouts"] ?? 0),
+            "value_tokens": Int(sums["advantage/value_tokens"] ?? 0),
+            "generation_seconds": sums["generate/seconds"] ?? 0, "value_seconds": sums["value/seconds"] ?? 0,
         ]
         for (key, entry) in object { if let number = entry as? Double, !number.isFinite { object[key] = NSNull() } }
         return object

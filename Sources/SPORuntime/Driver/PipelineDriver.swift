@@ -126,7 +126,7 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs trajectory-level methods (grpo, rloo) on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain and vineppo on one host.")
         }
         try prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
@@ -180,10 +180,12 @@ public final class PipelineDriver {
     /// What `spec` asks for that this build's stages lack, one phrase each; empty when it runs.
     public static func unsupportedFeatures(of spec: ResolvedPipelineSpec) -> [String] {
         var missing: [String] = []
-        if spec.partition.kind != .whole { missing.append("partition kind \(spec.partition.kind.rawValue) (implemented: whole)") }
-        if spec.value.kind != .none { missing.append("value kind \(spec.value.kind.rawValue) (implemented: none)") }
-        if ![.grpo, .rloo].contains(spec.advantage.kind) {
-            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo)")
+        if spec.partition.kind == .tree { missing.append("partition kind tree") }
+        if ![.none, .monteCarlo].contains(spec.value.kind) {
+            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo)")
+        }
+        if ![.grpo, .rloo, .chain].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain)")
         }
         if spec.sampling.samplesPerPrompt == nil || spec.tree != nil { missing.append("tree sampling") }
         if spec.weightsTransport != .checkpointFile {

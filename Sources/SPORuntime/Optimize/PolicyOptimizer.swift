@@ -59,6 +59,9 @@ public final class PolicyOptimizer {
         public var seconds = 0.0
         /// Learning rate of the last step.
         public var learningRate = 0.0
+        /// Loss tokens over response tokens (below 1 where the probability mask or the
+        /// samples' loss masks exclude tokens).
+        public var lossTokenFraction = 0.0
     }
 
     /// An optimizer for `model` from `reference`, with `totalSteps` schedule steps in the run.
@@ -122,6 +125,9 @@ public final class PolicyOptimizer {
         let prepared = try samples.map(prepare)
         var statistics = Statistics()
         statistics.samples = samples.count
+        let responseTokens = prepared.reduce(0) { $0 + $1.mask.count }
+        let lossTokens = prepared.reduce(0) { $0 + $1.mask.filter { $0 }.count }
+        statistics.lossTokenFraction = responseTokens > 0 ? Double(lossTokens) / Double(responseTokens) : 0
         if let (mean, variance, count) = AdvantageWhitening.statistics(prepared.map(\.advantages), mask: prepared.map(\.mask)) {
             statistics.advantageMean = mean
             statistics.advantageStd = (variance * Double(count - 1) / Double(count)).squareRoot()

@@ -1,11 +1,18 @@
 import SPOPipelineSpec
 import SPOWire
 
-/// The advantage stage: per-token advantages. This build implements the trajectory-level
-/// kinds of docs/method.md section 6, `grpo` and `rloo`: valued rollouts are gathered by
-/// `group_id` until the group's G responses (`sampling.samples_per_prompt`) are in, then
-/// each response's tokens carry its A_i (`GroupAdvantage`) and become a `training_sample`
-/// (id `sample/<group>/<sample>`, `TrainingSampleLayout`).
+/// The advantage stage: per-token advantages. Valued rollouts are gathered by `group_id`
+/// until the group's G responses (`sampling.samples_per_prompt`) are in; then each
+/// response becomes a `training_sample` (id `sample/<group>/<sample>`,
+/// `TrainingSampleLayout`, carrying the group and its size) whose tokens carry:
+///
+/// - `grpo`, `rloo` (docs/method.md section 6): the response's A_i (`GroupAdvantage`);
+/// - `chain` (section 3): A_j = V̂(b_{j+1}) − V̂(b_j) of the segment holding the token,
+///   from the boundary values (V̂(b_S) = R(τ)); tokens of uncredited segments carry 0
+///   (`ChainAdvantage`).
+///
+/// Metrics per group: rollouts, reward sum, correct, truncated, response tokens,
+/// credited segments, and the Monte Carlo rollouts and tokens behind the values.
 ///
 /// Re-issued work is recognised here: a second rollout for a slot of a gathering group,
 /// any rollout of a group already sent on, and leftovers of groups from an iteration the
@@ -17,7 +24,7 @@ public final class AdvantageWorker: StageWorker {
     }
 
     private let groupSize: Int
-    private let estimator: ([Double]) -> [Double]
+    private let credit: Credit
     private var gathering: [String: [Int: Member]] = [:]
     private var sentGroups = RecentMessageIDs(capacity: 1 << 16)
 
@@ -25,10 +32,11 @@ public final class AdvantageWorker: StageWorker {
     public init(runtime: StageRuntime) throws {
         let spec = runtime.spec
         switch spec.advantage {
-        case .grpo(let stdEpsilon): estimator = { GroupAdvantage.grpo(rewards: $0, epsilon: stdEpsilon) }
-        case .rloo: estimator = { GroupAdvantage.rloo(rewards: $0) }
-        case .chain, .tree, .treePO, .gae:
-            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo)")
+        case .grpo(let stdEpsilon): credit = .group { GroupAdvantage.grpo(rewards: $0, epsilon: stdEpsilon) }
+        case .rloo: credit = .group { GroupAdvantage.rloo(rewards: $0) }
+        case .chain: credit = .chain
+        case .tree, .treePO, .gae:
+            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain)")
         }
         guard let groupSize = spec.sampling.samplesPerPrompt else {
             throw RuntimeError("advantage \(spec.advantage.kind.rawValue) needs sampling.samples_per_prompt")
@@ -64,23 +72,56 @@ public final class AdvantageWorker: StageWorker {
 
     private func send(group: String, members: [Member], runtime: StageRuntime) throws {
         let rewards = members.map { $0.valued.segmented.rollout.reward }
-        let advantages = estimator(rewards)
-        var tokens = 0, truncated = 0
-        for (member, advantage) in zip(members, advantages) {
+        let advantages = try tokenAdvantages(members.map(\.valued), rewards: rewards, runtime: runtime)
+        let sampleGroup = try SampleGroup(id: group, samples: members.count)
+        var tokens = 0, truncated = 0, segments = 0, valueRollouts = 0, valueTokens = 0
+        for (member, tokenAdvantages) in zip(members, advantages) {
             let segmented = member.valued.segmented
             let rollout = segmented.rollout
             tokens += rollout.responseLength
+            segments += segmented.segmentCount - segmented.firstCreditedSegment
+            valueRollouts += member.valued.rolloutCounts.int32Values.reduce(0) { $0 + Int($1) }
+            valueTokens += member.valued.tokensSpent
             if rollout.stopReason == .length { truncated += 1 }
             let sample = try TrainingSampleLayout.sample(
-                rollout: rollout, tokenMask: segmented.tokenMask.uint8Values,
-                advantages: [Float](repeating: Float(advantage), count: rollout.responseLength))
+                rollout: rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: tokenAdvantages,
+                group: sampleGroup)
             try runtime.emit(.trainingSample(sample), messageID: "sample/\(group)/\(rollout.sampleIndex)", parent: member.envelope)
             runtime.finish(member.envelope.messageID)
         }
         runtime.sendMetrics(
             ["advantage/rollouts": Double(members.count), "advantage/reward_sum": rewards.reduce(0, +),
              "advantage/correct": Double(rewards.filter { $0 == 1 }.count),
-             "advantage/truncated": Double(truncated), "advantage/response_tokens": Double(tokens)],
+             "advantage/truncated": Double(truncated), "advantage/response_tokens": Double(tokens),
+             "advantage/segments": Double(segments), "advantage/value_rollouts": Double(valueRollouts),
+             "advantage/value_tokens": Double(valueTokens)],
             iteration: members[0].envelope.iteration, policyVersion: members[0].envelope.policyVersion)
+    }
+
+    /// How the stage's advantage kind credits a group.
+    private enum Credit {
+        /// One advantage per response from the group's rewards, on every token.
+        case group(([Double]) -> [Double])
+        /// Segment advantages from each response's boundary values.
+        case chain
+    }
+
+    /// Per-token advantages [R_i] of each member.
+    private func tokenAdvantages(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) throws -> [[Float]] {
+        switch credit {
+        case .group(let estimator):
+            return zip(members, estimator(rewards)).map { member, advantage in
+                [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength)
+            }
+        case .chain:
+            return members.map { member in
+                let segmented = member.segmented, rollout = segmented.rollout
+                guard let advantages = ChainAdvantage.tokenAdvantages(member) else {
+                    runtime.log("rollout \(rollout.groupID)/\(rollout.sampleIndex) has no boundary values: advantage 0 on every token")
+                    return [Float](repeating: 0, count: rollout.responseLength)
+                }
+                return advantages
+            }
+        }
     }
 }

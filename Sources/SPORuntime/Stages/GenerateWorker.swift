@@ -22,10 +22,7 @@ public final class GenerateWorker: StageWorker {
     private let sampling: SamplingSettings
     private let samplesPerPrompt: Int
     private let runSeed: UInt64
-    private var model: LlamaModel
-    /// The policy version held.
-    public private(set) var version = 0
-    private var waiting: [Message] = []
+    private let policy: PolicyHolder
 
     /// Loads the task, tokenizer and starting policy of the runtime's spec.
     public init(runtime: StageRuntime) throws {
@@ -37,37 +34,24 @@ public final class GenerateWorker: StageWorker {
         sampling = spec.sampling
         runSeed = spec.seed
         binding = try RunResources.binding(spec)
-        model = try RunResources.initialModel(spec)
+        let model = try RunResources.initialModel(spec)
         guard binding.tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw RuntimeError("tokenizer \(spec.tokenizer) has \(binding.tokenizer.vocabularySize) tokens, more than the model's vocab_size \(model.config.vocabularySize)")
         }
+        policy = PolicyHolder(model: model)
     }
 
     public func process(_ message: Message, runtime: StageRuntime) throws {
         guard case .promptBatch = message.body else { return runtime.finish(message.envelope.messageID) }
-        if message.envelope.policyVersion > version {
-            runtime.log("batch \(message.envelope.messageID) needs policy version \(message.envelope.policyVersion); holding \(version), waiting for its announcement")
-            waiting.append(message)
-            return
-        }
-        try generate(message, runtime: runtime)
+        if policy.admit(message, runtime: runtime) { try generate(message, runtime: runtime) }
     }
 
     public func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws {
-        guard announcement.version > version else { return }
-        do {
-            model = try WeightsStore.load(announcement)
-            version = announcement.version
-        } catch {
-            runtime.log("could not load weights version \(announcement.version) (will retry on the next announcement): \(error)")
-        }
+        policy.receive(announcement, runtime: runtime)
     }
 
     public func idle(runtime: StageRuntime) throws {
-        guard !waiting.isEmpty else { return }
-        let ready = waiting.filter { $0.envelope.policyVersion <= version }
-        waiting.removeAll { $0.envelope.policyVersion <= version }
-        for message in ready { try generate(message, runtime: runtime) }
+        for message in policy.ready() { try generate(message, runtime: runtime) }
     }
 
     private func generate(_ message: Message, runtime: StageRuntime) throws {
@@ -75,7 +59,8 @@ public final class GenerateWorker: StageWorker {
         let started = Date()
         let iteration = message.envelope.iteration
         let G = batch.samplesPerPrompt
-        let engine = InferenceEngine(model: model)
+        let engine = InferenceEngine(model: policy.model)
+        let version = policy.version
         let parents = try engine.prefill(batch.prompts.map { $0.tokens.int32Values })
         var sequences: [InferenceEngine.SequenceID] = [], parameters: [SamplingParameters] = []
         for (prompt, parent) in zip(batch.prompts, parents) {
@@ -104,7 +89,8 @@ public final class GenerateWorker: StageWorker {
                     promptID: prompt.promptID, groupID: groupID, sampleIndex: k,
                     promptTokens: prompt.tokens.int32Values, responseTokens: generation.tokens,
                     logProbs: generation.logProbabilities, reward: reward,
-                    stopReason: Self.wireStopReason(generation.stopReason), temperature: sampling.temperature)
+                    stopReason: Self.wireStopReason(generation.stopReason), temperature: sampling.temperature,
+                    answer: prompt.answer)
                 try runtime.emit(
                     .rollout(rollout), messageID: "rollout/\(groupID)/\(k)", parent: message.envelope, policyVersion: version)
             }

@@ -3,7 +3,7 @@ import SPOModel
 import SPOPipelineSpec
 import SPOWire
 
-/// The optimize stage: gathers an iteration's training samples (prompts × G), trains on
+/// The optimize stage: gathers an iteration's training samples, trains on
 /// them (`PolicyOptimizer`: PPO-clip, k3 KL to π_ref, AdamW), saves the new weights as
 /// the next policy version and announces them (`WeightsStore`, transport
 /// `checkpoint_file`), then tells the driver the iteration is done with its metrics.
@@ -13,13 +13,18 @@ import SPOWire
 /// summary it re-sends to the driver) and gets the unfinished iteration's samples again
 /// from the advantage stage.
 ///
+/// An iteration is complete when `prompts_per_iteration` groups are, a group being
+/// complete when the `group_samples` its samples announce are in; samples without a group
+/// (a producer that does not send one) count against prompts × G instead.
+///
 /// Staleness: a sample whose policy version lags the current one by more than
 /// `optimize.max_staleness`, or that belongs to a finished iteration, is acknowledged and
 /// dropped (counted in `optimize/stale_samples`).
 public final class OptimizeWorker: StageWorker {
     private let optimizer: PolicyOptimizer
     private let store: WeightsStore
-    private let samplesPerIteration: Int
+    private let samplesPerIteration: Int?
+    private let promptsPerIteration: Int
     private let maxStaleness: Int
     private let runSeed: UInt64
     private var iteration: Int
@@ -41,16 +46,14 @@ public final class OptimizeWorker: StageWorker {
         guard spec.weightsTransport == .checkpointFile else {
             throw RuntimeError("weights_transport \(spec.weightsTransport.rawValue) is not implemented by this build (it implements: checkpoint_file)")
         }
-        guard let samplesPerPrompt = spec.sampling.samplesPerPrompt else {
-            throw RuntimeError("method \(spec.method.rawValue) samples trees; this build's optimize stage expects prompts × samples_per_prompt samples per iteration")
-        }
-        samplesPerIteration = spec.sampling.promptsPerIteration * samplesPerPrompt
+        promptsPerIteration = spec.sampling.promptsPerIteration
+        samplesPerIteration = spec.sampling.samplesPerPrompt.map { $0 * spec.sampling.promptsPerIteration }
         maxStaleness = spec.optimize.maxStaleness
         runSeed = spec.seed
         store = WeightsStore(runDirectory: runtime.runDirectory)
         let reference = try RunResources.initialModel(spec)
         let totalSteps = PolicyOptimizer.totalSteps(
-            iterations: spec.iterations, samplesPerIteration: samplesPerIteration, settings: spec.optimize)
+            iterations: spec.iterations, samplesPerIteration: Self.expectedSamples(spec), settings: spec.optimize)
         if let latest = try store.latest() {
             let directory = store.versionDirectory(latest.version)
             let model = try ModelCheckpoint.loadModel(from: directory)
@@ -96,8 +99,45 @@ public final class OptimizeWorker: StageWorker {
         if let doneMetrics { runtime.sendMetrics(doneMetrics, iteration: iteration - 1, policyVersion: version) }
     }
 
+    /// Samples an iteration is expected to hold, for the learning-rate schedule's length:
+    /// prompts × G, or for trees prompts × the edges of a full tree.
+    static func expectedSamples(_ spec: ResolvedPipelineSpec) -> Int {
+        let prompts = spec.sampling.promptsPerIteration
+        if let samplesPerPrompt = spec.sampling.samplesPerPrompt { return prompts * samplesPerPrompt }
+        switch spec.tree {
+        case .spoTree(let tree)?:
+            var edges = 0, nodes = 1
+            for branching in tree.branching {
+                nodes *= branching
+                edges += nodes
+            }
+            return prompts * edges
+        case .treePO(let tree)?: return prompts * tree.leafBudget * tree.maxDepth
+        case nil: return prompts
+        }
+    }
+
+    /// Whether an iteration's gathered samples (one per message id) are all it will get:
+    /// `prompts` groups each holding the `group_samples` it announces, or, when any sample
+    /// comes without a group, at least `ungroupedTarget` samples (nil: never).
+    static func isComplete(_ samples: [TrainingSample], prompts: Int, ungroupedTarget: Int?) -> Bool {
+        var groups: [String: (have: Int, want: Int)] = [:]
+        var ungrouped = 0
+        for sample in samples {
+            guard let group = sample.group else {
+                ungrouped += 1
+                continue
+            }
+            groups[group.id, default: (0, group.samples)].have += 1
+        }
+        if ungrouped > 0 || groups.isEmpty { return ungroupedTarget.map { samples.count >= $0 } ?? false }
+        return groups.count >= prompts && groups.values.allSatisfy { $0.have >= $0.want }
+    }
+
     private func trainIfComplete(runtime: StageRuntime) throws {
-        guard let samples = gathered[iteration], samples.count >= samplesPerIteration else { return }
+        guard let samples = gathered[iteration],
+              Self.isComplete(Array(samples.values), prompts: promptsPerIteration, ungroupedTarget: samplesPerIteration)
+        else { return }
         gathered[iteration] = nil
         let ids = samples.keys.sorted()
         let statistics = try optimizer.train(
@@ -112,6 +152,7 @@ public final class OptimizeWorker: StageWorker {
             "optimize/advantage_mean": statistics.advantageMean, "optimize/advantage_std": statistics.advantageStd,
             "optimize/gradient_norm": statistics.gradientNorm, "optimize/learning_rate": statistics.learningRate,
             "optimize/tokens_per_second": statistics.tokensPerSecond, "optimize/seconds": statistics.seconds,
+            "optimize/loss_token_fraction": statistics.lossTokenFraction,
             "optimize/stale_samples": Double(staleSamples), "optimize/version": Double(version),
         ]
         announcement = try store.save(

@@ -14,7 +14,9 @@ public enum StopReason: String, Sendable, CaseIterable {
 /// iteration share it), sample_index (int, 0..<G), prompt_tokens (i32 [P]),
 /// response_tokens (i32 [R]), log_probs (f32 [R]: log π_old(token | prefix) of each
 /// response token under the sampling policy at `temperature`), reward (float),
-/// stop_reason ("eos" | "length" | "stop_sequence"), temperature (float ≥ 0).
+/// stop_reason ("eos" | "length" | "stop_sequence"), temperature (float ≥ 0), answer
+/// (string, optional: the prompt's reference answer, for stages that score continuations
+/// of the response, as the Monte Carlo value stage does).
 /// The policy version that sampled it is the envelope's `policy_version`.
 public struct Rollout: Sendable, Equatable, WireBody {
     /// The prompt answered.
@@ -35,12 +37,14 @@ public struct Rollout: Sendable, Equatable, WireBody {
     public let stopReason: StopReason
     /// Sampling temperature (0: greedy).
     public let temperature: Double
+    /// The prompt's reference answer, when the producer sends it.
+    public let answer: String?
 
     /// Checks dtypes, ranks, that log_probs has one entry per response token, and ranges.
     public init(
         promptID: String, groupID: String, sampleIndex: Int, promptTokens: NumericArray,
         responseTokens: NumericArray, logProbs: NumericArray, reward: Double,
-        stopReason: StopReason, temperature: Double
+        stopReason: StopReason, temperature: Double, answer: String? = nil
     ) throws(WireValidationError) {
         try WireCheck.nonEmpty(promptID, "prompt_id")
         try WireCheck.nonEmpty(groupID, "group_id")
@@ -62,19 +66,20 @@ public struct Rollout: Sendable, Equatable, WireBody {
         self.reward = reward
         self.stopReason = stopReason
         self.temperature = temperature
+        self.answer = answer
     }
 
     /// The same from Swift arrays.
     public init(
         promptID: String, groupID: String, sampleIndex: Int, promptTokens: [Int32],
         responseTokens: [Int32], logProbs: [Float], reward: Double, stopReason: StopReason,
-        temperature: Double
+        temperature: Double, answer: String? = nil
     ) throws(WireValidationError) {
         try self.init(
             promptID: promptID, groupID: groupID, sampleIndex: sampleIndex,
             promptTokens: NumericArray(promptTokens), responseTokens: NumericArray(responseTokens),
             logProbs: NumericArray(logProbs), reward: reward, stopReason: stopReason,
-            temperature: temperature)
+            temperature: temperature, answer: answer)
     }
 
     /// R, the number of response tokens.
@@ -93,14 +98,18 @@ public struct Rollout: Sendable, Equatable, WireBody {
         try self.init(
             promptID: promptID, groupID: groupID, sampleIndex: sampleIndex, promptTokens: promptTokens,
             responseTokens: responseTokens, logProbs: logProbs, reward: reward, stopReason: stopReason,
-            temperature: fields.double("temperature"))
+            temperature: fields.double("temperature"), answer: fields.optionalString("answer"))
     }
 
     var wireMap: MessagePackMap {
-        ["prompt_id": .string(promptID), "group_id": .string(groupID),
-         "sample_index": .int(Int64(sampleIndex)), "prompt_tokens": promptTokens.messagePack,
-         "response_tokens": responseTokens.messagePack, "log_probs": logProbs.messagePack,
-         "reward": .float(reward), "stop_reason": .string(stopReason.rawValue),
-         "temperature": .float(temperature)]
+        var map: MessagePackMap = [
+            "prompt_id": .string(promptID), "group_id": .string(groupID),
+            "sample_index": .int(Int64(sampleIndex)), "prompt_tokens": promptTokens.messagePack,
+            "response_tokens": responseTokens.messagePack, "log_probs": logProbs.messagePack,
+            "reward": .float(reward), "stop_reason": .string(stopReason.rawValue),
+            "temperature": .float(temperature),
+        ]
+        if let answer { map["answer"] = .string(answer) }
+        return map
     }
 }

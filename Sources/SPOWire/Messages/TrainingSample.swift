@@ -3,7 +3,11 @@
 /// Wire body: tokens (i32 [T]: prompt then response), prompt_length (int, 0 ≤ P ≤ T),
 /// loss_mask (u8 [T]: 1 where the loss applies, 0 elsewhere, prompt included),
 /// advantages (f32 [T]: Â_t, 0 where masked), old_log_probs (f32 [T]: log π_old(token_t)),
-/// reference_log_probs (f32 [T], optional: log π_ref(token_t) for the KL term).
+/// reference_log_probs (f32 [T], optional: log π_ref(token_t) for the KL term), group_id
+/// (str, optional: the prompt's group, `<prompt_id>@<iteration>`) and group_samples (int
+/// ≥ 1, optional, with group_id: how many samples the producer sends for that group, so
+/// the optimizer knows when an iteration is complete even when the count varies, as one
+/// sample per tree edge does).
 public struct TrainingSample: Sendable, Equatable, WireBody {
     /// Token ids, i32 [T].
     public let tokens: NumericArray
@@ -17,11 +21,14 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
     public let oldLogProbs: NumericArray
     /// f32 [T], log-probs under the reference policy, when the producer computed them.
     public let referenceLogProbs: NumericArray?
+    /// The group this sample belongs to and the number of samples sent for it, when the
+    /// producer says.
+    public let group: SampleGroup?
 
     /// Checks dtypes and that every per-token array has T entries.
     public init(
         tokens: NumericArray, promptLength: Int, lossMask: NumericArray, advantages: NumericArray,
-        oldLogProbs: NumericArray, referenceLogProbs: NumericArray? = nil
+        oldLogProbs: NumericArray, referenceLogProbs: NumericArray? = nil, group: SampleGroup? = nil
     ) throws(WireValidationError) {
         try tokens.requireVector(.i32, field: "tokens")
         let length = tokens.elementCount
@@ -42,17 +49,18 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
         self.advantages = advantages
         self.oldLogProbs = oldLogProbs
         self.referenceLogProbs = referenceLogProbs
+        self.group = group
     }
 
     /// The same from Swift arrays.
     public init(
         tokens: [Int32], promptLength: Int, lossMask: [UInt8], advantages: [Float],
-        oldLogProbs: [Float], referenceLogProbs: [Float]? = nil
+        oldLogProbs: [Float], referenceLogProbs: [Float]? = nil, group: SampleGroup? = nil
     ) throws(WireValidationError) {
         try self.init(
             tokens: NumericArray(tokens), promptLength: promptLength, lossMask: NumericArray(lossMask),
             advantages: NumericArray(advantages), oldLogProbs: NumericArray(oldLogProbs),
-            referenceLogProbs: referenceLogProbs.map { NumericArray($0) })
+            referenceLogProbs: referenceLogProbs.map { NumericArray($0) }, group: group)
     }
 
     init(fields: WireFields) throws(WireValidationError) {
@@ -60,7 +68,8 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
             tokens: fields.numericArray("tokens"), promptLength: fields.int("prompt_length"),
             lossMask: fields.numericArray("loss_mask"), advantages: fields.numericArray("advantages"),
             oldLogProbs: fields.numericArray("old_log_probs"),
-            referenceLogProbs: fields.optionalNumericArray("reference_log_probs"))
+            referenceLogProbs: fields.optionalNumericArray("reference_log_probs"),
+            group: SampleGroup(fields: fields))
     }
 
     var wireMap: MessagePackMap {
@@ -70,6 +79,40 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
             "old_log_probs": oldLogProbs.messagePack,
         ]
         if let referenceLogProbs { map["reference_log_probs"] = referenceLogProbs.messagePack }
+        if let group {
+            map["group_id"] = .string(group.id)
+            map["group_samples"] = .int(Int64(group.samples))
+        }
         return map
+    }
+}
+
+/// A training sample's group: the prompt's `group_id` and how many samples its producer
+/// sends for that group (≥ 1).
+public struct SampleGroup: Sendable, Equatable, Hashable {
+    /// `<prompt_id>@<iteration>`.
+    public let id: String
+    /// Samples sent for the group.
+    public let samples: Int
+
+    /// Checks the id is non-empty and the count ≥ 1.
+    public init(id: String, samples: Int) throws(WireValidationError) {
+        try WireCheck.nonEmpty(id, "group_id")
+        guard samples >= 1 else {
+            throw WireValidationError(field: "group_samples", problem: "\(samples), expected ≥ 1")
+        }
+        self.id = id
+        self.samples = samples
+    }
+
+    /// Reads `group_id` and `group_samples`: both or neither.
+    init?(fields: WireFields) throws(WireValidationError) {
+        let id = try fields.optionalString("group_id"), samples = try fields.optionalInt("group_samples")
+        switch (id, samples) {
+        case (nil, nil): return nil
+        case (let id?, let samples?): try self.init(id: id, samples: samples)
+        case (nil, _): throw WireValidationError(field: "group_id", problem: "missing while group_samples is present")
+        case (_, nil): throw WireValidationError(field: "group_samples", problem: "missing while group_id is present")
+        }
     }
 }

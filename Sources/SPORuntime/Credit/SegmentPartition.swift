@@ -1,7 +1,6 @@
-/// Segment partitions (docs/method.md section 2). The partition stage runs kind `whole`
-/// (the whole response is one segment, as GRPO, RLOO and PPO use); the chain partitions
-/// (`cutpoints`, `fixed`, `everyTokens`) are in SegmentPartition+Chain.swift, ready for the
-/// value stage's Monte Carlo rollouts.
+/// Segment partitions (docs/method.md section 2): `whole` here; the chain partitions
+/// (`cutpoints`, `fixed`, `everyTokens`) in SegmentPartition+Chain.swift, newline steps
+/// and the starts-to-boundaries rule in SegmentPartition+Newline.swift.
 public enum SegmentPartition {
     /// The boundaries and token mask of a response of `responseLength` tokens (R ≥ 1)
     /// cut as one segment: boundaries [0, R], every token trained on (mask all 1; the
