@@ -20,18 +20,29 @@ public enum ModelCheckpoint {
     public static func save(
         _ model: LlamaModel, optimizer: AdamW? = nil, trainerState: Data? = nil, to directory: URL
     ) throws {
+        try save(model, optimizer: optimizer, trainerState: trainerState, additionalWeights: [],
+                 additionalOptimizerState: [], to: directory)
+    }
+
+    /// `save`, with `additionalWeights` written after the model's tensors in
+    /// `model.safetensors` and `additionalOptimizerState` after the moments in
+    /// `optimizer.safetensors` (written only with an optimizer). A value head rides here.
+    static func save(
+        _ model: LlamaModel, optimizer: AdamW?, trainerState: Data?,
+        additionalWeights: [SafetensorsTensor], additionalOptimizerState: [SafetensorsTensor], to directory: URL
+    ) throws {
         try FileManager.default.createDirectory(
             at: directory.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFile.writeDirectory(at: directory) { temporary in
             try AtomicFile.write(model.config.jsonData(), to: temporary.appendingPathComponent(configFile))
             try SafetensorsFile.write(
-                tensors(model.layout, model.parameters.pointer), metadata: ["format": "pt"],
+                tensors(model.layout, model.parameters.pointer) + additionalWeights, metadata: ["format": "pt"],
                 to: temporary.appendingPathComponent(weightsFile))
             if let optimizer {
                 let first = tensors(model.layout, optimizer.firstMoment.baseAddress!, suffix: ".exp_avg")
                 let second = tensors(model.layout, optimizer.secondMoment.baseAddress!, suffix: ".exp_avg_sq")
                 try SafetensorsFile.write(
-                    first + second, metadata: ["step": "\(optimizer.step)"],
+                    first + second + additionalOptimizerState, metadata: ["step": "\(optimizer.step)"],
                     to: temporary.appendingPathComponent(optimizerFile))
             }
             if let trainerState {

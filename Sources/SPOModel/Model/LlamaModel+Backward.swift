@@ -7,17 +7,58 @@ extension LlamaModel {
     /// Gradients are added, so micro-batches accumulate; call `zeroGradients()` between steps.
     /// The pass must be the model's latest forward pass (its activations are reused).
     public func backward(_ pass: ForwardPass, logProbabilityGradients: [Float]) throws {
+        try backward(pass, logProbabilityGradients: logProbabilityGradients, finalHiddenPointer: nil)
+    }
+
+    /// Accumulates into `gradients` the gradient of a loss that reads the log-probabilities
+    /// and/or the final hidden states of `pass`:
+    ///
+    ///     ∂loss/∂xnf = (∂loss/∂log π) through the LM head  +  `finalHiddenGradients`
+    ///
+    /// - Parameters:
+    ///   - logProbabilityGradients: ∂loss/∂log π(target_r), [R], or nil when the loss does
+    ///     not read log-probabilities: the LM head's two R×V×D products are then skipped
+    ///     and its gradient is left untouched.
+    ///   - finalHiddenGradients: ∂loss/∂xnf_r (xnf as returned by `finalHidden(of:)`),
+    ///     [R·D] row-major, or nil. A value head's gradient enters here.
+    /// With both nil nothing is added. Log-probability gradients need a pass that computed
+    /// log-probabilities.
+    public func backward(
+        _ pass: ForwardPass, logProbabilityGradients: [Float]?, finalHiddenGradients: [Float]?
+    ) throws {
+        let expected = pass.batch.scoredCount * config.hiddenSize
+        if let finalHiddenGradients, finalHiddenGradients.count != expected {
+            throw TokenBatchError("\(finalHiddenGradients.count) final hidden gradients for \(pass.batch.scoredCount) scored positions × hidden size \(config.hiddenSize)")
+        }
+        guard let finalHiddenGradients else {
+            return try backward(pass, logProbabilityGradients: logProbabilityGradients, finalHiddenPointer: nil)
+        }
+        try finalHiddenGradients.withUnsafeBufferPointer {
+            try backward(pass, logProbabilityGradients: logProbabilityGradients, finalHiddenPointer: $0.baseAddress)
+        }
+    }
+
+    /// The backward pass with ∂loss/∂xnf given as a pointer to [R, D] floats (or nil).
+    func backward(
+        _ pass: ForwardPass, logProbabilityGradients: [Float]?, finalHiddenPointer: UnsafePointer<Float>?
+    ) throws {
         let batch = pass.batch
         guard pass.generation == forwardGeneration else {
             throw TokenBatchError("backward called on a stale forward pass: another forward ran since")
         }
-        guard logProbabilityGradients.count == batch.scoredCount else {
-            throw TokenBatchError("\(logProbabilityGradients.count) log-probability gradients for \(batch.scoredCount) scored positions")
+        if let logProbabilityGradients {
+            guard logProbabilityGradients.count == batch.scoredCount else {
+                throw TokenBatchError("\(logProbabilityGradients.count) log-probability gradients for \(batch.scoredCount) scored positions")
+            }
+            guard pass.hasLogProbabilities else {
+                throw TokenBatchError("log-probability gradients for a forward pass that did not compute log-probabilities")
+            }
         }
+        guard logProbabilityGradients != nil || finalHiddenPointer != nil else { return }
         let c = config, N = batch.tokenCount, D = c.hiddenSize
         let G = gradients.pointer
         let dx = workspace.zeroed("dx", N * D)
-        headBackward(pass: pass, gradients: logProbabilityGradients, dx: dx)
+        headBackward(pass: pass, gradients: logProbabilityGradients, finalHiddenGradients: finalHiddenPointer, dx: dx)
         for (l, layer) in layout.layers.enumerated().reversed() {
             layerBackward(l, layer, batch: batch, dx: dx)
         }
@@ -27,24 +68,38 @@ extension LlamaModel {
         }
     }
 
-    /// LM head and final norm: scatters ∂loss/∂x_L of the scored rows into dx [N, D].
-    private func headBackward(pass: ForwardPass, gradients g: [Float], dx: UnsafeMutablePointer<Float>) {
+    /// LM head (when `g` is given) and final norm: scatters ∂loss/∂x_L of the scored rows
+    /// into dx [N, D]. `finalHiddenGradients` [R, D], when given, is added to ∂loss/∂xnf.
+    private func headBackward(
+        pass: ForwardPass, gradients g: [Float]?, finalHiddenGradients: UnsafePointer<Float>?,
+        dx: UnsafeMutablePointer<Float>
+    ) {
         let batch = pass.batch, c = config, D = c.hiddenSize, V = c.vocabularySize
         let R = batch.scoredCount, W = parameters.pointer, G = gradients.pointer, ws = workspace
         guard R > 0 else { return }
-        let logits = ws.buffer("logits", R * V)   // holds p = softmax(z / T) after the forward
         let xf = ws.buffer("xf", R * D), xnf = ws.buffer("xnf", R * D), rstdf = ws.buffer("rstdf", R)
-        let inverseTemperature = 1 / pass.temperature
-        // dz_j = g/T · (δ_jy − p_j), in place over p.
-        for r in 0..<R {
-            let row = logits + r * V, scale = g[r] * inverseTemperature
-            Vector.scale(row, -scale, V)
-            row[Int(batch.targets[r])] += scale
+        let dxnf: UnsafePointer<Float>
+        if let g {
+            let logits = ws.buffer("logits", R * V)   // holds p = softmax(z / T) after the forward
+            let inverseTemperature = 1 / pass.temperature
+            // dz_j = g/T · (δ_jy − p_j), in place over p.
+            for r in 0..<R {
+                let row = logits + r * V, scale = g[r] * inverseTemperature
+                Vector.scale(row, -scale, V)
+                row[Int(batch.targets[r])] += scale
+            }
+            let headGradient = ws.buffer("dxnf", R * D)
+            BLAS.gemm(m: R, n: D, k: V, a: logits, lda: V, b: W + layout.head, ldb: D, c: headGradient, ldc: D)
+            BLAS.gemm(transposeA: true, m: V, n: D, k: R, a: logits, lda: V, b: xnf, ldb: D,
+                      beta: 1, c: G + layout.head, ldc: D)
+            if let finalHiddenGradients { Vector.add(finalHiddenGradients, into: headGradient, R * D) }
+            dxnf = UnsafePointer(headGradient)
+        } else if let finalHiddenGradients {
+            dxnf = finalHiddenGradients
+        } else {
+            return
         }
-        let dxnf = ws.buffer("dxnf", R * D), dxf = ws.buffer("dxf", R * D)
-        BLAS.gemm(m: R, n: D, k: V, a: logits, lda: V, b: W + layout.head, ldb: D, c: dxnf, ldc: D)
-        BLAS.gemm(transposeA: true, m: V, n: D, k: R, a: logits, lda: V, b: xnf, ldb: D,
-                  beta: 1, c: G + layout.head, ldc: D)
+        let dxf = ws.buffer("dxf", R * D)
         RMSNorm.backward(dy: dxnf, x: xf, rstd: rstdf, weight: W + layout.finalNorm, dx: dxf,
                          dWeight: G + layout.finalNorm, rows: R, width: D, accumulate: false)
         for (r, row) in batch.scoredRows.enumerated() {

@@ -17,12 +17,17 @@ public final class ForwardPass {
     public internal(set) var logProbabilities: [Float]
     /// Entropy of the temperature-T next-token distribution at each scored position, [R].
     public internal(set) var entropies: [Float]
+    /// Whether the LM head ran: false for a pass that only kept the final hidden states
+    /// (`forward(_:temperature:computingLogProbabilities:)` with `false`), whose
+    /// `logProbabilities` and `entropies` stay 0.
+    public let hasLogProbabilities: Bool
     /// The model's parameter version when the pass ran (guards against stale backward calls).
     let generation: Int
 
-    init(batch: TokenBatch, temperature: Float, generation: Int) {
+    init(batch: TokenBatch, temperature: Float, hasLogProbabilities: Bool, generation: Int) {
         self.batch = batch
         self.temperature = temperature
+        self.hasLogProbabilities = hasLogProbabilities
         self.generation = generation
         logProbabilities = Array(repeating: 0, count: batch.scoredCount)
         entropies = Array(repeating: 0, count: batch.scoredCount)
@@ -32,8 +37,14 @@ public final class ForwardPass {
 extension LlamaModel {
     /// Runs the forward pass over `batch`, keeping activations for `backward`.
     ///
-    /// Only one pass is alive at a time: a new call to `forward` reuses the activation memory.
-    public func forward(_ batch: TokenBatch, temperature: Float = 1) throws -> ForwardPass {
+    /// The final-norm output xnf [R, D] of the scored rows is always kept (see
+    /// `finalHidden(of:)`). With `computingLogProbabilities` false the LM head, the
+    /// vocabulary softmax and their R·V floats of memory are skipped: a critic needs only
+    /// xnf. Only one pass is alive at a time: a new call to `forward` reuses the activation
+    /// memory.
+    public func forward(
+        _ batch: TokenBatch, temperature: Float = 1, computingLogProbabilities: Bool = true
+    ) throws -> ForwardPass {
         guard temperature > 0, temperature.isFinite else {
             throw TokenBatchError("temperature must be a positive finite number, found \(temperature)")
         }
@@ -42,7 +53,9 @@ extension LlamaModel {
             throw TokenBatchError("sequence \(bad) has \(batch.length(of: bad)) tokens, more than max_position_embeddings (\(config.maximumPositions))")
         }
         forwardGeneration += 1
-        let pass = ForwardPass(batch: batch, temperature: temperature, generation: forwardGeneration)
+        let pass = ForwardPass(
+            batch: batch, temperature: temperature, hasLogProbabilities: computingLogProbabilities,
+            generation: forwardGeneration)
         let N = batch.tokenCount, D = config.hiddenSize
         let W = parameters.pointer, ws = workspace
 
@@ -84,7 +97,8 @@ extension LlamaModel {
             gateUp: ws.buffer("gu.\(l)", N * 2 * I), activation: ws.buffer("h", N * I), output: output)
     }
 
-    /// Final norm on the scored rows, LM head, temperature softmax, log p(target), entropy.
+    /// Final norm on the scored rows, then (if the pass computes them) LM head, temperature
+    /// softmax, log p(target), entropy.
     private func scoreForward(pass: ForwardPass, hidden x: UnsafeMutablePointer<Float>) {
         let batch = pass.batch, c = config, D = c.hiddenSize, V = c.vocabularySize
         let R = batch.scoredCount, W = parameters.pointer, ws = workspace
@@ -95,6 +109,7 @@ extension LlamaModel {
         }
         RMSNorm.forward(x: xf, weight: W + layout.finalNorm, epsilon: c.rmsNormEpsilon,
                         y: xnf, rstd: rstdf, rows: R, width: D)
+        guard pass.hasLogProbabilities else { return }
         let logits = ws.buffer("logits", R * V)
         BLAS.gemm(transposeB: true, m: R, n: V, k: D, a: xnf, lda: D, b: W + layout.head, ldb: D,
                   c: logits, ldc: V)
@@ -116,6 +131,30 @@ extension LlamaModel {
                     }
                 }
             }
+        }
+    }
+}
+
+extension LlamaModel {
+    /// A copy of the final-norm output xnf_r = RMSNorm(x_L)[scoredRows[r]] of every scored
+    /// position r of `pass`, [R·D] row-major: the features a value head reads.
+    /// The pass must be the model's latest forward pass (its activations are reused).
+    public func finalHidden(of pass: ForwardPass) throws -> [Float] {
+        try checkLatest(pass)
+        let count = pass.batch.scoredCount * config.hiddenSize
+        guard count > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: finalHiddenPointer(rows: pass.batch.scoredCount), count: count))
+    }
+
+    /// The workspace's xnf [R, D] of the latest pass.
+    func finalHiddenPointer(rows R: Int) -> UnsafeMutablePointer<Float> {
+        workspace.buffer("xnf", R * config.hiddenSize)
+    }
+
+    /// Throws unless `pass` is the model's latest forward pass.
+    func checkLatest(_ pass: ForwardPass) throws {
+        guard pass.generation == forwardGeneration else {
+            throw TokenBatchError("stale forward pass: another forward ran on this model since")
         }
     }
 }

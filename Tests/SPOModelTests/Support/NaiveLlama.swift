@@ -44,6 +44,11 @@ struct NaiveLlama {
 
     /// Logits [T, V] of one sequence.
     func logits(_ tokens: [Int32]) -> [[Double]] {
+        finalHidden(tokens).map { linear("lm_head.weight", $0, out: config.vocabularySize) }
+    }
+
+    /// RMSNorm(x_L) [T, D] of one sequence: the final normalised hidden states.
+    func finalHidden(_ tokens: [Int32]) -> [[Double]] {
         let c = config, D = c.hiddenSize, d = c.headDimension, H = c.headCount
         let Hkv = c.keyValueHeadCount, T = tokens.count
         let embedding = tensors["model.embed_tokens.weight"]!
@@ -84,7 +89,7 @@ struct NaiveLlama {
             }
             x = newX
         }
-        return x.map { linear("lm_head.weight", rmsNorm("model.norm.weight", $0), out: c.vocabularySize) }
+        return x.map { rmsNorm("model.norm.weight", $0) }
     }
 
     /// log softmax(logits_{t-1} / T)[tokens_t] for t in scoreStart..<count.
