@@ -75,6 +75,19 @@ final class SPOTreeSamplerTests: XCTestCase {
         XCTAssertEqual(engine.cache.blocksInUse, 0)
     }
 
+    /// The reference shape: a full 6-6-6 tree decodes 6 + 36 + 216 = 258 segments where
+    /// independent sampling of its 216 leaves decodes 216 × 3 = 648; with M = 2 and
+    /// max_tokens 6 that is 258 × 2 = 516 tokens against 216 × 6 = 1296. Two prompts double it.
+    func testSixSixSixDecodeCount() throws {
+        let engine = makeEngine()
+        let trees = try sampler([6, 6, 6], segment: 2, maxTokens: 6).sample(
+            treePrompts([0, 1]), engine: engine, tokenizer: tokenizer, eosTokenIDs: [], reward: reward)
+        let cost = trees.map(\.cost).reduce(.zero, +)
+        XCTAssertEqual(cost, TreeSamplingCost(trees: 2, leaves: 432, decodedSegments: 516, independentSegments: 1296,
+                                              decodedTokens: 1032, independentTokens: 2592))
+        XCTAssertEqual(engine.cache.blocksInUse, 0)
+    }
+
     /// Every leaf equals a plain re-generation of its path: the prompt prefilled alone in a
     /// fresh engine, then one sequence continued segment by segment with the path's seeds
     /// and segment lengths; no fork, no other sequence in the batch.
@@ -173,6 +186,17 @@ final class SPOTreeSamplerTests: XCTestCase {
             }
             let values = try TreeValues(leaves: tree.leaves)
             for (n, node) in tree.nodes.enumerated() { XCTAssertEqual(values.values[node.path]!, value(n), accuracy: 1e-12) }
+            // One edge per non-root node, carrying that node's segment after its ancestors'.
+            let edges = values.edges(form: .rloo, stdEpsilon: 1e-8)
+            let nodeByPath = Dictionary(uniqueKeysWithValues: tree.nodes.indices.map { (tree.nodes[$0].path, $0) })
+            XCTAssertEqual(edges.count, tree.nodes.count - 1)
+            for edge in edges {
+                let n = nodeByPath[edge.path]!
+                XCTAssertEqual(edge.tokens, tree.nodes[n].tokens)
+                XCTAssertEqual(edge.oldLogProbabilities, tree.nodes[n].logProbabilities)
+                XCTAssertEqual(edge.ancestorTokens + edge.tokens, tree.responseTokens(of: n))
+                XCTAssertEqual(edge.advantage, value(n) - value(tree.nodes[n].parent!), accuracy: 1e-12)
+            }
             XCTAssertEqual(tree.cost.decodedSegments, tree.nodes.count - 1)
             XCTAssertEqual(tree.cost.independentTokens, tree.leaves.reduce(0) { $0 + $1.responseTokens.count })
         }
