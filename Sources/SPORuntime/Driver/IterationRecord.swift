@@ -25,6 +25,8 @@ public struct IterationRecord: Sendable, Equatable {
         for (name, value) in values { sums[name, default: 0] += value }
     }
 
+    /// Groups (prompts) scored by the advantage stage.
+    public var scoredGroups: Int { Int(sums["advantage/groups"] ?? 0) }
     /// Rollouts scored into groups by the advantage stage.
     public var scoredRollouts: Int { Int(sums["advantage/rollouts"] ?? 0) }
     /// Mean reward of the scored rollouts.
@@ -50,7 +52,8 @@ public struct IterationRecord: Sendable, Equatable {
             "truncated_fraction": ratio("advantage/truncated", "advantage/rollouts"),
             "response_tokens_mean": ratio("advantage/response_tokens", "advantage/rollouts"),
             "rollouts_generated": Int(generated), "rollouts_scored": scoredRollouts,
-            "samples_consumed": integer("optimize/samples"),
+            "samples_consumed": integer("optimize/samples"), "samples_trained": integer("optimize/trained_samples"),
+            "generated_tokens": Int(sums["generate/tokens"] ?? 0),
             "generation_tokens_per_second": ratio("generate/tokens", "generate/seconds"),
             "kl": value("optimize/kl"), "clip_fraction": value("optimize/clip_fraction"),
             "mean_ratio": value("optimize/mean_ratio"), "advantage_mean": value("optimize/advantage_mean"),
@@ -64,6 +67,7 @@ public struct IterationRecord: Sendable, Equatable {
             "segments_per_response": ratio("advantage/segments", "advantage/rollouts"),
             "value_rollouts": Int(sums["advantage/value_rollouts"] ?? 0),
             "value_tokens": Int(sums["advantage/value_tokens"] ?? 0),
+            "independent_sampling_tokens": sums["generate/independent_tokens"].map { Int($0) } ?? NSNull(),
             "generation_seconds": sums["generate/seconds"] ?? 0, "value_seconds": sums["value/seconds"] ?? 0,
         ]
         for (key, entry) in object { if let number = entry as? Double, !number.isFinite { object[key] = NSNull() } }

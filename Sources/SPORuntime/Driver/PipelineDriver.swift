@@ -126,7 +126,7 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain and vineppo on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain, spo-tree and vineppo on one host.")
         }
         try prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
@@ -139,13 +139,11 @@ public final class PipelineDriver {
             let problems = try binding.spec.load(split: .train, count: nil, baseDirectory: RunResources.baseDirectory)
             let schedule = try PromptSchedule(
                 problems: problems, promptsPerIteration: spec.sampling.promptsPerIteration, seed: spec.seed)
-            guard let samplesPerPrompt = spec.sampling.samplesPerPrompt else {
-                throw RuntimeError("method \(spec.method.rawValue) samples trees; this build drives independent sampling only")
-            }
+            let samplesPerPrompt = spec.sampling.samplesPerPrompt ?? Self.fullTreeLeaves(spec)
             try startStages()
             try waitUntilReady(sockets, signals: signals)
             let metricsLog = try MetricsLog(url: metricsURL)
-            let expected = spec.sampling.promptsPerIteration * samplesPerPrompt
+            let expectedGroups = spec.sampling.promptsPerIteration
             for current in 0..<spec.iterations {
                 iteration = current
                 let started = ContinuousClock.now
@@ -156,7 +154,7 @@ public final class PipelineDriver {
                     guard let record = records[current], record.optimize != nil else { continue }
                     let now = ContinuousClock.now
                     if doneAt == nil { doneAt = now }
-                    if record.scoredRollouts >= expected || now - doneAt! > .seconds(2) { break }
+                    if record.scoredGroups >= expectedGroups || now - doneAt! > .seconds(2) { break }
                 }
                 records[current]!.seconds = (doneAt! - started).seconds
                 let record = records[current]!
@@ -177,17 +175,26 @@ public final class PipelineDriver {
         }
     }
 
+    /// A tree method's G in the prompt batches: the leaves of a full tree (an upper
+    /// bound; the generate stage sends what it samples).
+    static func fullTreeLeaves(_ spec: ResolvedPipelineSpec) -> Int {
+        switch spec.tree {
+        case .spoTree(let tree)?: return tree.fullTreeLeaves
+        case .treePO(let tree)?: return tree.leafBudget
+        case nil: return 1
+        }
+    }
+
     /// What `spec` asks for that this build's stages lack, one phrase each; empty when it runs.
     public static func unsupportedFeatures(of spec: ResolvedPipelineSpec) -> [String] {
         var missing: [String] = []
-        if spec.partition.kind == .tree { missing.append("partition kind tree") }
-        if ![.none, .monteCarlo].contains(spec.value.kind) {
-            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo)")
+        if ![.none, .monteCarlo, .tree].contains(spec.value.kind) {
+            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo, tree)")
         }
-        if ![.grpo, .rloo, .chain].contains(spec.advantage.kind) {
-            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain)")
+        if ![.grpo, .rloo, .chain, .tree].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree)")
         }
-        if spec.sampling.samplesPerPrompt == nil || spec.tree != nil { missing.append("tree sampling") }
+        if case .treePO? = spec.tree { missing.append("TreePO sampling") }
         if spec.weightsTransport != .checkpointFile {
             missing.append("weights_transport \(spec.weightsTransport.rawValue) (implemented: checkpoint_file)")
         }

@@ -23,10 +23,9 @@ public final class AdvantageWorker: StageWorker {
         let valued: ValuedRollout
     }
 
-    private let groupSize: Int
+    private let groupSize: Int?
     private let credit: Credit
-    private var gathering: [String: [Int: Member]] = [:]
-    private var sentGroups = RecentMessageIDs(capacity: 1 << 16)
+    private var groups = GroupGathering()
 
     /// Checks the spec's advantage kind is one this build implements.
     public init(runtime: StageRuntime) throws {
@@ -35,66 +34,74 @@ public final class AdvantageWorker: StageWorker {
         case .grpo(let stdEpsilon): credit = .group { GroupAdvantage.grpo(rewards: $0, epsilon: stdEpsilon) }
         case .rloo: credit = .group { GroupAdvantage.rloo(rewards: $0) }
         case .chain: credit = .chain
-        case .tree, .treePO, .gae:
-            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain)")
+        case .tree(let form, let stdEpsilon): credit = .tree(form, stdEpsilon)
+        case .treePO, .gae:
+            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, tree)")
         }
-        guard let groupSize = spec.sampling.samplesPerPrompt else {
+        groupSize = spec.sampling.samplesPerPrompt
+        if groupSize == nil, spec.tree == nil {
             throw RuntimeError("advantage \(spec.advantage.kind.rawValue) needs sampling.samples_per_prompt")
         }
-        self.groupSize = groupSize
     }
 
     public func process(_ message: Message, runtime: StageRuntime) throws {
         let id = message.envelope.messageID
         guard case .valuedRollout(let valued) = message.body else { return runtime.finish(id) }
         let rollout = valued.segmented.rollout
-        let group = rollout.groupID
-        if sentGroups.contains(group) || message.envelope.iteration < runtime.driverIteration
-            || gathering[group]?[rollout.sampleIndex] != nil || rollout.sampleIndex >= groupSize
-        {
-            runtime.log("dropping \(id): group \(group) sample \(rollout.sampleIndex) is already in hand, sent or past (iteration \(message.envelope.iteration), driver at \(runtime.driverIteration))")
+        guard let size = rollout.tree?.leaves ?? groupSize else {
+            runtime.log("dropping \(id): a tree method's rollout without tree_path/tree_leaves")
             return runtime.finish(id)
         }
-        gathering[group, default: [:]][rollout.sampleIndex] = Member(envelope: message.envelope, valued: valued)
-        guard let members = gathering[group], members.count == groupSize else { return }
-        gathering[group] = nil
-        _ = sentGroups.insert(group)
-        try send(group: group, members: (0..<groupSize).map { members[$0]! }, runtime: runtime)
+        switch groups.add(message, group: rollout.groupID, index: rollout.sampleIndex, size: size, driverIteration: runtime.driverIteration) {
+        case .kept: return
+        case .refused(let reason):
+            runtime.log("dropping \(id): \(reason)")
+            runtime.finish(id)
+        case .complete(let messages):
+            let members = messages.compactMap { message -> Member? in
+                guard case .valuedRollout(let valued) = message.body else { return nil }
+                return Member(envelope: message.envelope, valued: valued)
+            }
+            try send(group: rollout.groupID, members: members, runtime: runtime)
+        }
     }
 
     public func idle(runtime: StageRuntime) throws {
-        for (group, members) in gathering where members.values.contains(where: { $0.envelope.iteration < runtime.driverIteration }) {
-            runtime.log("dropping the \(members.count) rollout(s) of incomplete group \(group): the driver is at iteration \(runtime.driverIteration)")
-            gathering[group] = nil
-            members.values.forEach { runtime.finish($0.envelope.messageID) }
+        for (group, messages) in groups.dropPast(driverIteration: runtime.driverIteration) {
+            runtime.log("dropping the \(messages.count) rollout(s) of incomplete group \(group): the driver is at iteration \(runtime.driverIteration)")
+            messages.forEach { runtime.finish($0.envelope.messageID) }
         }
     }
 
     private func send(group: String, members: [Member], runtime: StageRuntime) throws {
         let rewards = members.map { $0.valued.segmented.rollout.reward }
-        let advantages = try tokenAdvantages(members.map(\.valued), rewards: rewards, runtime: runtime)
-        let sampleGroup = try SampleGroup(id: group, samples: members.count)
+        let samples = try trainingSamples(group: group, members: members, rewards: rewards, runtime: runtime)
+        let sampleGroup = try SampleGroup(id: group, samples: samples.count)
+        for (name, sample, parent) in samples {
+            let grouped = try TrainingSample(
+                tokens: sample.tokens, promptLength: sample.promptLength, lossMask: sample.lossMask,
+                advantages: sample.advantages, oldLogProbs: sample.oldLogProbs,
+                referenceLogProbs: sample.referenceLogProbs, group: sampleGroup)
+            try runtime.emit(.trainingSample(grouped), messageID: "sample/\(group)/\(name)", parent: members[parent].envelope)
+        }
+        members.forEach { runtime.finish($0.envelope.messageID) }
         var tokens = 0, truncated = 0, segments = 0, valueRollouts = 0, valueTokens = 0
-        for (member, tokenAdvantages) in zip(members, advantages) {
+        for member in members {
             let segmented = member.valued.segmented
-            let rollout = segmented.rollout
-            tokens += rollout.responseLength
+            tokens += segmented.rollout.responseLength
             segments += segmented.segmentCount - segmented.firstCreditedSegment
             valueRollouts += member.valued.rolloutCounts.int32Values.reduce(0) { $0 + Int($1) }
             valueTokens += member.valued.tokensSpent
-            if rollout.stopReason == .length { truncated += 1 }
-            let sample = try TrainingSampleLayout.sample(
-                rollout: rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: tokenAdvantages,
-                group: sampleGroup)
-            try runtime.emit(.trainingSample(sample), messageID: "sample/\(group)/\(rollout.sampleIndex)", parent: member.envelope)
-            runtime.finish(member.envelope.messageID)
+            if segmented.rollout.stopReason == .length { truncated += 1 }
         }
+        let zeroSamples = samples.filter { $0.sample.advantages.floatValues.allSatisfy { $0 == 0 } }.count
         runtime.sendMetrics(
-            ["advantage/rollouts": Double(members.count), "advantage/reward_sum": rewards.reduce(0, +),
-             "advantage/correct": Double(rewards.filter { $0 == 1 }.count),
+            ["advantage/groups": 1, "advantage/rollouts": Double(members.count),
+             "advantage/reward_sum": rewards.reduce(0, +), "advantage/correct": Double(rewards.filter { $0 == 1 }.count),
              "advantage/truncated": Double(truncated), "advantage/response_tokens": Double(tokens),
              "advantage/segments": Double(segments), "advantage/value_rollouts": Double(valueRollouts),
-             "advantage/value_tokens": Double(valueTokens)],
+             "advantage/value_tokens": Double(valueTokens), "advantage/samples": Double(samples.count),
+             "advantage/zero_samples": Double(zeroSamples)],
             iteration: members[0].envelope.iteration, policyVersion: members[0].envelope.policyVersion)
     }
 
@@ -104,16 +111,52 @@ public final class AdvantageWorker: StageWorker {
         case group(([Double]) -> [Double])
         /// Segment advantages from each response's boundary values.
         case chain
+        /// One sample per tree edge, A = V(child) − V(parent) (or over the siblings' std).
+        case tree(TreeAdvantageForm, Double)
     }
 
-    /// Per-token advantages [R_i] of each member.
-    private func tokenAdvantages(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) throws -> [[Float]] {
+    /// The group's training samples (before their group is attached): a name for the id
+    /// (`<sample>` per response, `<path>` dotted per tree edge) and the member whose
+    /// envelope is the parent.
+    private func trainingSamples(
+        group: String, members: [Member], rewards: [Double], runtime: StageRuntime
+    ) throws -> [(name: String, sample: TrainingSample, parent: Int)] {
+        let valued = members.map(\.valued)
+        if case .tree(let form, let stdEpsilon) = credit {
+            let values = try TreeValues(leaves: valued.map(Self.treeLeaf))
+            let prompt = valued[0].segmented.rollout.promptTokens.int32Values
+            return try values.edges(form: form, stdEpsilon: stdEpsilon).map { edge in
+                (edge.path.map(String.init).joined(separator: "."),
+                 try TrainingSampleLayout.sample(promptTokens: prompt, edge: edge), edge.leafIndex)
+            }
+        }
+        let advantages = tokenAdvantages(valued, rewards: rewards, runtime: runtime)
+        return try valued.indices.map { i in
+            let segmented = valued[i].segmented
+            let sample = try TrainingSampleLayout.sample(
+                rollout: segmented.rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: advantages[i])
+            return ("\(segmented.rollout.sampleIndex)", sample, i)
+        }
+    }
+
+    /// A tree leaf as the tree rebuild reads it: its path, segment boundaries, tokens,
+    /// log-probs and reward.
+    static func treeLeaf(_ valued: ValuedRollout) -> TreeLeaf {
+        let segmented = valued.segmented, rollout = segmented.rollout
+        return TreeLeaf(
+            path: rollout.tree?.path ?? [rollout.sampleIndex], boundaries: segmented.boundaries.int32Values.map(Int.init),
+            responseTokens: rollout.responseTokens.int32Values, logProbabilities: rollout.logProbs.floatValues,
+            reward: rollout.reward)
+    }
+
+    /// Per-token advantages [R_i] of each member (group and chain credit).
+    private func tokenAdvantages(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) -> [[Float]] {
         switch credit {
         case .group(let estimator):
             return zip(members, estimator(rewards)).map { member, advantage in
                 [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength)
             }
-        case .chain:
+        case .chain, .tree:
             return members.map { member in
                 let segmented = member.segmented, rollout = segmented.rollout
                 guard let advantages = ChainAdvantage.tokenAdvantages(member) else {

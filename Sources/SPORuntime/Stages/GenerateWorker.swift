@@ -20,17 +20,18 @@ import SPOWire
 public final class GenerateWorker: StageWorker {
     private let binding: TaskBinding
     private let sampling: SamplingSettings
-    private let samplesPerPrompt: Int
+    private let treeSampler: SPOTreeSampler?
     private let runSeed: UInt64
     private let policy: PolicyHolder
 
     /// Loads the task, tokenizer and starting policy of the runtime's spec.
     public init(runtime: StageRuntime) throws {
         let spec = runtime.spec
-        guard let samplesPerPrompt = spec.sampling.samplesPerPrompt else {
-            throw RuntimeError("method \(spec.method.rawValue) samples trees; this build's generate stage samples independent responses only (sampling.samples_per_prompt)")
+        switch spec.tree {
+        case nil: treeSampler = nil
+        case .spoTree(let tree)?: treeSampler = try SPOTreeSampler(tree: tree, sampling: spec.sampling, runSeed: spec.seed)
+        case .treePO?: throw RuntimeError("TreePO sampling is not implemented by this build's generate stage (it samples independent responses and SPO-trees)")
         }
-        self.samplesPerPrompt = samplesPerPrompt
         sampling = spec.sampling
         runSeed = spec.seed
         binding = try RunResources.binding(spec)
@@ -56,6 +57,7 @@ public final class GenerateWorker: StageWorker {
 
     private func generate(_ message: Message, runtime: StageRuntime) throws {
         guard case .promptBatch(let batch) = message.body else { return }
+        if let treeSampler { return try generateTrees(batch, message: message, sampler: treeSampler, runtime: runtime) }
         let started = Date()
         let iteration = message.envelope.iteration
         let G = batch.samplesPerPrompt
@@ -98,6 +100,48 @@ public final class GenerateWorker: StageWorker {
         runtime.finish(message.envelope.messageID)
         runtime.sendMetrics(
             ["generate/rollouts": Double(generations.count), "generate/tokens": Double(tokens),
+             "generate/seconds": Date().timeIntervalSince(started)],
+            iteration: iteration, policyVersion: version)
+    }
+
+    /// SPO-tree sampling (`SPOTreeSampler`): one tree per prompt, every leaf one rollout
+    /// (id `rollout/<group>/<leaf>`, leaves in path order) carrying its tree path and the
+    /// tree's leaf count. Metrics add `generate/independent_tokens`, what sampling each
+    /// leaf on its own would have decoded.
+    private func generateTrees(_ batch: PromptBatch, message: Message, sampler: SPOTreeSampler, runtime: StageRuntime) throws {
+        let started = Date()
+        let iteration = message.envelope.iteration
+        let version = policy.version
+        let prompts = batch.prompts
+        let trees = try sampler.sample(
+            prompts.map { TreePrompt(tokens: $0.tokens.int32Values, groupID: Self.groupID($0.promptID, iteration)) },
+            engine: InferenceEngine(model: policy.model), tokenizer: binding.tokenizer,
+            reward: { p, response, truncated in
+                prompts[p].answer.map {
+                    binding.spec.reward(response: binding.tokenizer.decode(response), gold: $0, truncated: truncated)
+                } ?? 0
+            })
+        var cost = TreeSamplingCost.zero
+        for (prompt, tree) in zip(prompts, trees) {
+            if prompt.answer == nil { runtime.log("prompt \(prompt.promptID) has no answer: reward 0") }
+            cost = cost + tree.cost
+            let leaves = tree.leafIndices
+            for (k, index) in leaves.enumerated() {
+                let node = tree.nodes[index]
+                let rollout = try Rollout(
+                    promptID: prompt.promptID, groupID: tree.groupID, sampleIndex: k, promptTokens: tree.prompt,
+                    responseTokens: tree.responseTokens(of: index), logProbs: tree.responseLogProbabilities(of: index),
+                    reward: node.reward ?? 0, stopReason: node.truncated ? .length : .eos,
+                    temperature: sampling.temperature, answer: prompt.answer,
+                    tree: TreePosition(path: node.path, leaves: leaves.count))
+                try runtime.emit(
+                    .rollout(rollout), messageID: "rollout/\(tree.groupID)/\(k)", parent: message.envelope, policyVersion: version)
+            }
+        }
+        runtime.finish(message.envelope.messageID)
+        runtime.sendMetrics(
+            ["generate/rollouts": Double(cost.leaves), "generate/tokens": Double(cost.decodedTokens),
+             "generate/independent_tokens": Double(cost.independentTokens),
              "generate/seconds": Date().timeIntervalSince(started)],
             iteration: iteration, policyVersion: version)
     }

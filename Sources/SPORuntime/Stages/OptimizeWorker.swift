@@ -17,6 +17,10 @@ import SPOWire
 /// complete when the `group_samples` its samples announce are in; samples without a group
 /// (a producer that does not send one) count against prompts × G instead.
 ///
+/// Tree methods drop the samples (edges) whose advantage is exactly 0 before training
+/// (docs/method.md section 4); `optimize/samples` counts what arrived,
+/// `optimize/trained_samples` what was trained on.
+///
 /// Staleness: a sample whose policy version lags the current one by more than
 /// `optimize.max_staleness`, or that belongs to a finished iteration, is acknowledged and
 /// dropped (counted in `optimize/stale_samples`).
@@ -27,6 +31,7 @@ public final class OptimizeWorker: StageWorker {
     private let promptsPerIteration: Int
     private let maxStaleness: Int
     private let runSeed: UInt64
+    private let dropsZeroAdvantageSamples: Bool
     private var iteration: Int
     private var version: Int
     private var gathered: [Int: [String: TrainingSample]] = [:]
@@ -50,6 +55,7 @@ public final class OptimizeWorker: StageWorker {
         samplesPerIteration = spec.sampling.samplesPerPrompt.map { $0 * spec.sampling.promptsPerIteration }
         maxStaleness = spec.optimize.maxStaleness
         runSeed = spec.seed
+        dropsZeroAdvantageSamples = spec.advantage.kind == .tree
         store = WeightsStore(runDirectory: runtime.runDirectory)
         let reference = try RunResources.initialModel(spec)
         let totalSteps = PolicyOptimizer.totalSteps(
@@ -140,12 +146,15 @@ public final class OptimizeWorker: StageWorker {
         else { return }
         gathered[iteration] = nil
         let ids = samples.keys.sorted()
-        let statistics = try optimizer.train(
-            ids.map { samples[$0]! }, shuffleSeed: SeedDerivation.seed(runSeed, "optimize/\(iteration)"))
+        var training = ids.map { samples[$0]! }
+        let received = training.count
+        if dropsZeroAdvantageSamples { training.removeAll { $0.advantages.floatValues.allSatisfy { $0 == 0 } } }
+        let statistics = try optimizer.train(training, shuffleSeed: SeedDerivation.seed(runSeed, "optimize/\(iteration)"))
         version += 1
         iteration += 1
         let metrics: [String: Double] = [
-            "optimize/iteration_done": 1, "optimize/samples": Double(statistics.samples),
+            "optimize/iteration_done": 1, "optimize/samples": Double(received),
+            "optimize/trained_samples": Double(statistics.samples),
             "optimize/steps": Double(statistics.steps), "optimize/skipped_steps": Double(statistics.skippedSteps),
             "optimize/policy_loss": statistics.policyLoss, "optimize/kl": statistics.kl,
             "optimize/clip_fraction": statistics.clipFraction, "optimize/mean_ratio": statistics.meanRatio,

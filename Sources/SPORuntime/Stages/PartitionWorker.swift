@@ -17,7 +17,8 @@ import SPOWire
 ///
 /// The pre-segment is sent as segment 0 with `first_credited_segment` 1. Kind `tree` is
 /// the tree methods' partition: generation already cut the response at its tree levels,
-/// every `segment_tokens` tokens. Output id: `segmented/<group>/<sample>`.
+/// so a leaf at depth d has starts 0, M, …, (d − 1)·M (M = `tree.segment_tokens`; every
+/// level but a leaf's own is exactly M tokens). Output id: `segmented/<group>/<sample>`.
 public final class PartitionWorker: StageWorker {
     private let settings: PartitionSettings
     private let segmentTokens: Int?
@@ -63,7 +64,9 @@ public final class PartitionWorker: StageWorker {
         case .newline(let maxSteps):
             let texts = rollout.responseTokens.int32Values.map { tokenizer.decode([$0]) }
             return SegmentPartition.newlineSteps(tokenTexts: texts, maxSteps: maxSteps)
-        case .tree: return SegmentPartition.everyTokens(responseLength: length, tokens: segmentTokens!)
+        case .tree:
+            let depth = rollout.tree?.path.count ?? 1
+            return (0..<depth).map { $0 * segmentTokens! }.filter { $0 < length }
         }
     }
 }

@@ -17,6 +17,11 @@ import SPOWire
 ///   replicate. Metrics per batch: `value/states` (boundaries asked), `value/unique_states`,
 ///   `value/rollouts`, `value/tokens`, `value/seconds`.
 ///
+/// - `tree` (SPO-tree): no rollouts; the leaves of a tree (one rollout each, with its
+///   tree path) are gathered and the tree rebuilt (`TreeValues`); each leaf's boundary
+///   values are the nested means of the nodes on its path, V(root) … V(leaf), with the
+///   leaves under each node as its rollout count.
+///
 /// A rollout whose envelope asks for a newer policy version than the stage holds waits
 /// for that version's announcement.
 public final class ValueWorker: StageWorker {
@@ -25,13 +30,16 @@ public final class ValueWorker: StageWorker {
     private let policy: PolicyHolder?
     private let maxTokens: Int
     private var pending: [Message] = []
+    private let gathersTrees: Bool
+    private var trees = GroupGathering()
 
     /// Loads the task, tokenizer and starting policy when the kind needs them.
     public init(runtime: StageRuntime) throws {
         let spec = runtime.spec
         maxTokens = spec.sampling.maxTokens
+        gathersTrees = spec.value.kind == .tree
         switch spec.value {
-        case .none:
+        case .none, .tree:
             estimator = nil
             binding = nil
             policy = nil
@@ -40,16 +48,16 @@ public final class ValueWorker: StageWorker {
                 rollouts: rollouts, temperature: spec.sampling.temperature, topP: spec.sampling.topP, seed: spec.seed)
             binding = try RunResources.binding(spec)
             policy = PolicyHolder(model: try RunResources.initialModel(spec))
-        case .tree, .critic:
-            throw RuntimeError("value kind \(spec.value.kind.rawValue) is not implemented by this build's value stage (it implements: none, monte_carlo)")
+        case .critic:
+            throw RuntimeError("value kind \(spec.value.kind.rawValue) is not implemented by this build's value stage (it implements: none, monte_carlo, tree)")
         }
     }
 
     public func process(_ message: Message, runtime: StageRuntime) throws {
         guard case .segmentedRollout(let segmented) = message.body else { return runtime.finish(message.envelope.messageID) }
+        if gathersTrees { return try gatherTree(message, segmented, runtime: runtime) }
         guard let policy else {
-            let valued = try ValuedRollout(segmented: segmented, boundaryValues: [Float](), rolloutCounts: [Int32](), tokensSpent: 0)
-            return try send(valued, for: message, runtime: runtime)
+            return try send(.unvalued(segmented), for: message, runtime: runtime)
         }
         if policy.admit(message, runtime: runtime) { pending.append(message) }
     }
@@ -59,6 +67,10 @@ public final class ValueWorker: StageWorker {
     }
 
     public func idle(runtime: StageRuntime) throws {
+        for (group, messages) in trees.dropPast(driverIteration: runtime.driverIteration) {
+            runtime.log("dropping the \(messages.count) leaves of incomplete tree \(group): the driver is at iteration \(runtime.driverIteration)")
+            messages.forEach { runtime.finish($0.envelope.messageID) }
+        }
         guard let policy, let estimator, let binding else { return }
         pending += policy.ready()
         guard !pending.isEmpty else { return }
@@ -119,6 +131,37 @@ public final class ValueWorker: StageWorker {
             return MonteCarloValues.Request(
                 prompt: prompt, responsePrefix: Array(response[..<offsets[k]]),
                 maxNewTokens: max(1, maxTokens - offsets[k]), answer: answer)
+        }
+    }
+
+    /// Gathers a tree's leaves; when all are in, sends each with its path's nested means.
+    private func gatherTree(_ message: Message, _ segmented: SegmentedRollout, runtime: StageRuntime) throws {
+        let rollout = segmented.rollout, id = message.envelope.messageID
+        guard let position = rollout.tree else {
+            runtime.log("dropping \(id): value kind tree needs rollouts with tree_path and tree_leaves")
+            return runtime.finish(id)
+        }
+        switch trees.add(message, group: rollout.groupID, index: rollout.sampleIndex, size: position.leaves, driverIteration: runtime.driverIteration) {
+        case .kept: return
+        case .refused(let reason):
+            runtime.log("dropping \(id): \(reason)")
+            runtime.finish(id)
+        case .complete(let messages):
+            let leaves = messages.compactMap { message -> SegmentedRollout? in
+                guard case .segmentedRollout(let segmented) = message.body else { return nil }
+                return segmented
+            }
+            let values = try TreeValues(leaves: leaves.map { AdvantageWorker.treeLeaf(ValuedRollout.unvalued($0)) })
+            for (i, (message, leaf)) in zip(messages, leaves).enumerated() {
+                let path = leaf.rollout.tree?.path ?? []
+                let counts = (0...path.count).map { d in
+                    Int32(leaves.filter { Array(($0.rollout.tree?.path ?? []).prefix(d)) == Array(path.prefix(d)) }.count)
+                }
+                let valued = try ValuedRollout(
+                    segmented: leaf, boundaryValues: values.boundaryValues(ofLeaf: i).map(Float.init),
+                    rolloutCounts: counts, tokensSpent: 0)
+                try send(valued, for: message, runtime: runtime)
+            }
         }
     }
 

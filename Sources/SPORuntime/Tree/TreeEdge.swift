@@ -45,7 +45,7 @@ public struct TreeEdge: Sendable, Equatable {
 }
 
 extension TrainingSampleLayout {
-    /// The training sample of a tree edge after `promptTokens` ([P]):
+    /// The training sample of a tree edge after `promptTokens` ([P]), in `group` when given:
     ///
     ///     tokens        = prompt (P) + ancestor segments (S) + segment (n)   [T = P + S + n]
     ///     prompt_length = P + S                                              (the context)
@@ -55,13 +55,15 @@ extension TrainingSampleLayout {
     ///
     /// Every segment token is in the loss mask; the probability mask, when the method has
     /// it, is applied by the optimizer.
-    public static func sample(promptTokens: [Int32], edge: TreeEdge) throws(WireValidationError) -> TrainingSample {
+    public static func sample(
+        promptTokens: [Int32], edge: TreeEdge, group: SampleGroup? = nil
+    ) throws(WireValidationError) -> TrainingSample {
         let context = promptTokens.count + edge.ancestorTokens.count, n = edge.tokens.count
         let padding = [Float](repeating: 0, count: context)
         return try TrainingSample(
             tokens: promptTokens + edge.ancestorTokens + edge.tokens, promptLength: context,
             lossMask: [UInt8](repeating: 0, count: context) + [UInt8](repeating: 1, count: n),
             advantages: padding + [Float](repeating: Float(edge.advantage), count: n),
-            oldLogProbs: padding + edge.oldLogProbabilities)
+            oldLogProbs: padding + edge.oldLogProbabilities, group: group)
     }
 }

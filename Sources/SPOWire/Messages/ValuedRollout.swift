@@ -36,6 +36,11 @@ public struct ValuedRollout: Sendable, Equatable, WireBody {
         self.tokensSpent = tokensSpent
     }
 
+    /// `segmented` with no values (the `none` kind's output).
+    public static func unvalued(_ segmented: SegmentedRollout) -> ValuedRollout {
+        try! ValuedRollout(segmented: segmented, boundaryValues: [Float](), rolloutCounts: [Int32](), tokensSpent: 0)
+    }
+
     /// The same from Swift arrays.
     public init(
         segmented: SegmentedRollout, boundaryValues: [Float], rolloutCounts: [Int32], tokensSpent: Int
