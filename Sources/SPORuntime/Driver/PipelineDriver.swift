@@ -39,6 +39,18 @@ public struct RunResult: Sendable {
     public let records: [IterationRecord]
     /// The signal that interrupted the run, if one did.
     public let interruptedBy: Int32?
+    /// Test-split evaluations, in order (`evaluations.jsonl`).
+    public var evaluations: [EvaluationPoint] = []
+
+    /// One test-split evaluation of the run.
+    public struct EvaluationPoint: Sendable, Equatable {
+        /// Iterations done before it, and the policy version evaluated.
+        public var iteration: Int, policyVersion: Int
+        /// pass@1, pass@k, majority vote and greedy accuracy (nil when off).
+        public var passAt1: Double, passAtK: Double, majorityVote: Double, greedy: Double?
+        /// k, samples per question, and the questions.
+        public var samples: Int, questions: Int
+    }
 
     /// The results table: reward and training statistics per iteration, first vs last.
     public var table: String {
@@ -57,6 +69,22 @@ public struct RunResult: Sendable {
                 format: "reward, first → last iteration: %.3f → %.3f (%+.3f); accuracy %.1f%% → %.1f%%",
                 first.rewardMean, last.rewardMean, last.rewardMean - first.rewardMean,
                 100 * first.accuracy, 100 * last.accuracy))
+        }
+        if !evaluations.isEmpty {
+            lines.append("")
+            lines.append("held-out evaluation (test split)")
+            lines.append("iteration  version  pass@1  pass@k  majority  greedy")
+            for point in evaluations {
+                lines.append(String(
+                    format: "%9d  %7d  %5.1f%%  %5.1f%%  %7.1f%%  %@", point.iteration, point.policyVersion,
+                    100 * point.passAt1, 100 * point.passAtK, 100 * point.majorityVote,
+                    point.greedy.map { String(format: "%5.1f%%", 100 * $0) } ?? "  off"))
+            }
+            if let first = evaluations.first, let last = evaluations.last, evaluations.count > 1 {
+                lines.append(String(
+                    format: "pass@1 on %d test questions (k = %d): %.1f%% → %.1f%% (%+.1f points)",
+                    last.questions, last.samples, 100 * first.passAt1, 100 * last.passAt1, 100 * (last.passAt1 - first.passAt1)))
+            }
         }
         if let interruptedBy { lines.append("interrupted by signal \(interruptedBy) after \(records.count) iteration(s)") }
         return lines.joined(separator: "\n")
@@ -98,6 +126,7 @@ public final class PipelineDriver {
     private var stopping = false
     private var ids = MessageIDGenerator(stage: "driver", replica: 0)
     private var nextHeartbeat = ContinuousClock.now
+    private var evaluations: [RunResult.EvaluationPoint] = []
 
     /// A driver for `spec`.
     public init(spec: ResolvedPipelineSpec, options: DriverOptions) {
@@ -143,6 +172,9 @@ public final class PipelineDriver {
             try startStages()
             try waitUntilReady(sockets, signals: signals)
             let metricsLog = try MetricsLog(url: metricsURL)
+            let evaluation = try RunEvaluation(spec: spec, binding: binding, runDirectory: runDirectory)
+            var sampledTokens = 0
+            try evaluate(evaluation, iterationsDone: 0, sampledTokens: 0, sockets: sockets, signals: signals)
             let expectedGroups = spec.sampling.promptsPerIteration
             for current in 0..<spec.iterations {
                 iteration = current
@@ -161,17 +193,50 @@ public final class PipelineDriver {
                 try metricsLog.write(record.json)
                 completed.append(record)
                 logs.write("driver", progressLine(record))
+                sampledTokens += Int((record.sums["generate/tokens"] ?? 0) + (record.sums["advantage/value_tokens"] ?? 0))
+                try evaluate(evaluation, iterationsDone: current + 1, sampledTokens: sampledTokens, sockets: sockets, signals: signals)
             }
             try shutdown(sockets, reason: "the run finished its \(spec.iterations) iterations")
-            return RunResult(records: completed, interruptedBy: nil)
+            var result = RunResult(records: completed, interruptedBy: nil)
+            result.evaluations = evaluations
+            return result
         } catch let interrupted as Interrupted {
             logs.write("driver", "signal \(interrupted.signal): stopping the pipeline")
             try shutdown(sockets, reason: "interrupted by signal \(interrupted.signal)")
-            return RunResult(records: completed, interruptedBy: interrupted.signal)
+            var result = RunResult(records: completed, interruptedBy: interrupted.signal)
+            result.evaluations = evaluations
+            return result
         } catch {
             logs.write("driver", "failed: \(error)")
             try? shutdown(sockets, reason: "the driver failed: \(error)")
             throw error
+        }
+    }
+
+    /// Evaluates the newest policy when `evaluation` is due, keeping the stages served
+    /// meanwhile; logs the figures.
+    private func evaluate(
+        _ evaluation: RunEvaluation?, iterationsDone: Int, sampledTokens: Int, sockets: Sockets, signals: SignalWatcher
+    ) throws {
+        guard let evaluation, evaluation.isDue(afterIterations: iterationsDone) else { return }
+        let store = WeightsStore(runDirectory: runDirectory)
+        guard let latest = try store.latest() else { throw RuntimeError("no weights version to evaluate in \(runDirectory.path)/weights") }
+        let model = try ModelCheckpoint.loadModel(from: store.versionDirectory(latest.version))
+        evaluation.start(model: model, version: latest.version, iterationsDone: iterationsDone, sampledTokens: sampledTokens)
+        while true {
+            try pump(sockets, signals: signals)
+            guard let line = try evaluation.finished() else { continue }
+            func number(_ key: String) -> Double { line[key] as? Double ?? .nan }
+            evaluations.append(RunResult.EvaluationPoint(
+                iteration: iterationsDone, policyVersion: latest.version, passAt1: number("pass_at_1"),
+                passAtK: number("pass_at_k"), majorityVote: number("majority_vote"), greedy: line["greedy"] as? Double,
+                samples: spec.evaluation.samples, questions: line["questions"] as? Int ?? 0))
+            logs.write("driver", String(
+                format: "evaluation after %d iteration(s), version %d: pass@1 %.1f%%, pass@%d %.1f%%, majority %.1f%%, greedy %@ (%.1f s)",
+                iterationsDone, latest.version, 100 * number("pass_at_1"), spec.evaluation.samples, 100 * number("pass_at_k"),
+                100 * number("majority_vote"), (line["greedy"] as? Double).map { String(format: "%.1f%%", 100 * $0) } ?? "off",
+                number("seconds")))
+            return
         }
     }
 
