@@ -104,6 +104,48 @@ final class PolicyOptimizerTests: XCTestCase {
             [true, false, true])
     }
 
+    /// The probability mask removes tokens from the loss, the KL term and the whitening
+    /// statistics alike: training with the mask on equals training with it off on samples
+    /// whose loss mask already excludes the confident tokens (same weights after two
+    /// steps, same KL and advantage statistics), and the statistics are those of the kept
+    /// tokens only (worked by hand below).
+    func testProbabilityMaskActsOnLossKLAndWhiteningAlike() throws {
+        var masked = settings(rate: 1e-2, epochs: 2, batch: 2, micro: 2, whiten: true)
+        masked.probabilityMask = ProbabilityMask(enabled: true, threshold: 0.9)
+        let plain = settings(rate: 1e-2, epochs: 2, batch: 2, micro: 2, whiten: true)
+        let withMask = try makeOptimizer(masked), withoutMask = try makeOptimizer(plain)
+        // Per-token advantages, and which tokens are confident (π_old ≥ 0.9).
+        let advantages: [[Float]] = [[1, 2, 3], [-1, 4, 0.5, -2]]
+        let confident: [[Bool]] = [[false, true, false], [true, false, false, true]]
+        func samples(_ model: LlamaModel, excludingConfident: Bool) throws -> [TrainingSample] {
+            try sequences.indices.map { s in
+                let (prompt, response) = sequences[s]
+                let tokens = prompt + response
+                let pass = try model.forward(TokenBatch(sequences: [tokens], scoreStarts: [prompt.count]), temperature: 0.6)
+                // Confident tokens get π_old = 0.95 (the ratio there is far from 1: if they
+                // leaked into the loss, the weights would differ).
+                let old = pass.logProbabilities.indices.map { confident[s][$0] ? Float(log(0.95)) : pass.logProbabilities[$0] }
+                let mask = confident[s].map { excludingConfident && $0 ? UInt8(0) : 1 }
+                let padding = [Float](repeating: 0, count: prompt.count)
+                return try TrainingSample(
+                    tokens: tokens, promptLength: prompt.count,
+                    lossMask: [UInt8](repeating: 0, count: prompt.count) + mask,
+                    advantages: padding + advantages[s], oldLogProbs: padding + old)
+            }
+        }
+        let a = try withMask.train(samples(withMask.model, excludingConfident: false), shuffleSeed: 4)
+        let b = try withoutMask.train(samples(withoutMask.model, excludingConfident: true), shuffleSeed: 4)
+        XCTAssertEqual(withMask.model.parameters.array, withoutMask.model.parameters.array)
+        XCTAssertEqual(a.kl, b.kl)
+        XCTAssertEqual(a.meanRatio, b.meanRatio)
+        // Kept tokens: 1, 3, 4, 0.5 → mean 2.125; squared deviations 1.265625 + 0.765625
+        // + 3.515625 + 2.640625 = 8.1875, population variance 2.046875.
+        XCTAssertEqual(a.advantageMean, 2.125, accuracy: 1e-6)
+        XCTAssertEqual(a.advantageStd, 2.046875.squareRoot(), accuracy: 1e-6)
+        XCTAssertEqual(a.lossTokenFraction, 4.0 / 7, accuracy: 1e-12)
+        XCTAssertGreaterThan(a.kl, 0)
+    }
+
     /// Schedule steps: 4 iterations × 2 epochs × ⌈16 / 8⌉.
     func testTotalSteps() {
         XCTAssertEqual(PolicyOptimizer.totalSteps(iterations: 4, samplesPerIteration: 16, settings: settings(epochs: 2, batch: 8)), 16)
