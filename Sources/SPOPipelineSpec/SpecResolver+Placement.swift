@@ -72,7 +72,7 @@ func isLoopback(_ address: String) -> Bool {
 }
 
 extension SpecResolver {
-    static let stageKeys = ["replicas", "host", "blas_threads", "max_restarts", "endpoints"]
+    static let stageKeys = ["replicas", "host", "blas_threads", "max_restarts", "command", "endpoints"]
     /// The implicit host every stage runs on unless the spec says otherwise.
     static let localHost = "local"
     static let localAddress = "127.0.0.1"
@@ -100,7 +100,8 @@ extension SpecResolver {
             stages[stage] = StageSettings(
                 replicas: replicas, host: host,
                 blasThreads: s.integer("blas_threads", .positive, default: 1),
-                maxRestarts: s.integer("max_restarts", .nonNegative, default: 3))
+                maxRestarts: s.integer("max_restarts", .nonNegative, default: 3),
+                command: readCommand(in: s))
             let written = readEndpointOverrides(in: s, participant: .stage(stage), replicas: replicas)
             overrides.merge(written.edges) { $1 }
             tapOverrides[.stage(stage)] = written.tap
@@ -135,6 +136,27 @@ extension SpecResolver {
         return Placement(
             hosts: usedHosts, driver: driver, stages: stages, edges: edges, taps: taps, basePort: basePort,
             weightsTransport: weightsTransport)
+    }
+
+    /// `command` of a stage: the program, then its arguments, all non-empty strings.
+    private func readCommand(in stage: ObjectReader) -> [String]? {
+        guard let node = stage.node("command") else { return nil }
+        let path = stage.path.appending("command")
+        guard case .array(let elements) = node, !elements.isEmpty else {
+            reading.report(
+                path, expected: "a non-empty array of strings: the program, then its arguments", found: node,
+                hint: "e.g. [\"python3\", \"stages/advantage.py\"]; the driver appends --spec RESOLVED --replica N")
+            return nil
+        }
+        var words: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard case .string(let word) = element, !word.isEmpty else {
+                reading.report(path.appending(index: index), expected: "a non-empty string", found: element)
+                continue
+            }
+            words.append(word)
+        }
+        return words.count == elements.count ? words : nil
     }
 
     /// `hosts`: `{name: {"address": …}}`.

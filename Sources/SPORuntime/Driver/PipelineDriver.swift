@@ -237,13 +237,24 @@ public final class PipelineDriver {
     private func startStages() throws {
         for stage in PipelineStage.allCases {
             let settings = spec.settings(for: stage)
-            let executable = options.stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
-            guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-                throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
+            let executable: URL
+            if let command = settings.command {
+                guard let program = StageProcess.locate(command[0]) else {
+                    throw RuntimeError(
+                        "stages.\(stage.rawValue).command: no executable \(command[0]) "
+                            + (command[0].contains("/") ? "(relative to \(FileManager.default.currentDirectoryPath))" : "in PATH"))
+                }
+                executable = program
+            } else {
+                executable = options.stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
+                guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+                    throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
+                }
             }
             for replica in 0..<settings.replicas {
                 processes.append(StageProcess(
-                    stage: stage, replica: replica, executable: executable, specPath: resolvedSpecURL.path,
+                    stage: stage, replica: replica, executable: executable,
+                    leadingArguments: Array((settings.command ?? []).dropFirst()), specPath: resolvedSpecURL.path,
                     blasThreads: settings.blasThreads))
             }
         }
