@@ -29,17 +29,9 @@ extension PipelineEndToEndTests {
 
     /// Starts `python3 SCRIPT ARGUMENTS` from the repository root, its output in `name`.out.
     func startPython(_ script: String, _ arguments: [String], name: String) throws -> (process: Process, output: URL) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.python.appendingPathComponent(script).path] + arguments
-        process.currentDirectoryURL = Self.repository
-        let output = directory.appendingPathComponent("\(name).out")
-        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
-        let handle = try FileHandle(forWritingTo: output)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        return (process, output)
+        try start(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", Self.python.appendingPathComponent(script).path] + arguments,
+            name: name)
     }
 
     /// tap_decode.py checks 12 rollouts, 8 training samples and the driver's control and
