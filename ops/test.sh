@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command: installs missing dependencies, builds with warnings treated
 # as failures, and runs every test (XCTest and Swift Testing), including the comparison
-# with the NumPy reference model.
+# with the NumPy reference model and the Python wire tests (Tests/Python), which fail
+# here instead of being skipped when python3 lacks their modules.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ops/install-deps.sh
@@ -14,4 +15,4 @@ if grep -E "warning: " "$build_log" | grep -v -e "prohibited flag" -e "Source fi
   exit 1
 fi
 grep -q "error:" "$build_log" && exit 1
-SPO_REQUIRE_PYTHON_REFERENCE=1 swift test --skip-build
+SPO_REQUIRE_PYTHON_REFERENCE=1 SPO_REQUIRE_PYTHON_WIRE=1 swift test --skip-build

@@ -5,7 +5,8 @@ import Foundation
 /// stores (`canonicalJSON()`). Keys that do not apply to the method are absent (`tree`
 /// outside the tree methods, `optimize.value_loss` outside PPO, `optimize.replay`
 /// outside SPO-tree's advantage, `sampling.samples_per_prompt` for tree sampling,
-/// `evaluation.questions` when every test question is used).
+/// `evaluation.questions` when every test question is used). `taps` has every process's
+/// tap endpoint (docs/protocol.md section 13).
 ///
 /// Paths (`run_directory`, `model`, `tokenizer`, the task's files) are kept as written:
 /// relative paths are relative to the working directory of `spo` and of every stage it
@@ -56,6 +57,8 @@ public struct ResolvedPipelineSpec: Sendable, Equatable, Codable {
     public var stages: [PipelineStage: StageSettings]
     /// Every edge's endpoints; all eight are present.
     public var edges: [PipelineEdge: ResolvedEdge]
+    /// One tap endpoint per process: the driver, then every stage's replicas in stage order.
+    public var taps: [TapEndpoint]
 
     /// Creates a resolved spec from its parts (normally `PipelineSpec.resolve` does).
     public init(
@@ -65,7 +68,7 @@ public struct ResolvedPipelineSpec: Sendable, Equatable, Codable {
         tree: TreeSettings?, advantage: AdvantageSettings, optimize: OptimizeSettings,
         evaluation: EvaluationSettings, weightsTransport: WeightsTransport, basePort: Int,
         hosts: [String: HostSettings], driver: DriverSettings,
-        stages: [PipelineStage: StageSettings], edges: [PipelineEdge: ResolvedEdge]
+        stages: [PipelineStage: StageSettings], edges: [PipelineEdge: ResolvedEdge], taps: [TapEndpoint] = []
     ) {
         self.name = name
         self.notes = notes
@@ -89,6 +92,7 @@ public struct ResolvedPipelineSpec: Sendable, Equatable, Codable {
         self.driver = driver
         self.stages = stages
         self.edges = edges
+        self.taps = taps
     }
 
     enum CodingKeys: String, CodingKey {
@@ -98,7 +102,7 @@ public struct ResolvedPipelineSpec: Sendable, Equatable, Codable {
         case optimize, evaluation
         case weightsTransport = "weights_transport"
         case basePort = "base_port"
-        case hosts, driver, stages, edges
+        case hosts, driver, stages, edges, taps
     }
 
     /// The placement of `stage` (a resolved spec has all five).

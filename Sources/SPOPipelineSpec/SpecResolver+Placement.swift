@@ -4,6 +4,7 @@ struct Placement {
     let driver: DriverSettings
     let stages: [PipelineStage: StageSettings]
     let edges: [PipelineEdge: ResolvedEdge]
+    let taps: [TapEndpoint]
     let basePort: Int
     let weightsTransport: WeightsTransport
 }
@@ -23,6 +24,14 @@ enum EndpointAddress: Equatable {
     /// Longest ipc path: a Unix socket path has at most 107 bytes (`sun_path` is 108
     /// with its terminating zero).
     static let maximumIPCPathBytes = 107
+
+    /// `ipc` or `tcp`.
+    var transport: EdgeTransport {
+        switch self {
+        case .ipc: return .ipc
+        case .tcp: return .tcp
+        }
+    }
 
     static let expected = "an endpoint \"ipc://PATH\" or \"tcp://HOST:PORT\""
 
@@ -63,7 +72,7 @@ func isLoopback(_ address: String) -> Bool {
 }
 
 extension SpecResolver {
-    static let stageKeys = ["replicas", "host", "blas_threads", "max_restarts", "endpoints"]
+    static let stageKeys = ["replicas", "host", "blas_threads", "max_restarts", "command", "endpoints"]
     /// The implicit host every stage runs on unless the spec says otherwise.
     static let localHost = "local"
     static let localAddress = "127.0.0.1"
@@ -76,6 +85,7 @@ extension SpecResolver {
         let stagesObject = root.section("stages")
         var stages: [PipelineStage: StageSettings] = [:]
         var overrides: [PipelineEdge: [EndpointOverride]] = [:]
+        var tapOverrides: [EdgeParticipant: [EndpointOverride]] = [:]
         var hostPaths: [EdgeParticipant: (path: JSONPath, written: Bool)] = [:]
         for stage in PipelineStage.allCases {
             let s = stagesObject.section(stage.rawValue)
@@ -90,8 +100,11 @@ extension SpecResolver {
             stages[stage] = StageSettings(
                 replicas: replicas, host: host,
                 blasThreads: s.integer("blas_threads", .positive, default: 1),
-                maxRestarts: s.integer("max_restarts", .nonNegative, default: 3))
-            overrides.merge(readEndpointOverrides(in: s, binder: .stage(stage), replicas: replicas)) { $1 }
+                maxRestarts: s.integer("max_restarts", .nonNegative, default: 3),
+                command: readCommand(in: s))
+            let written = readEndpointOverrides(in: s, participant: .stage(stage), replicas: replicas)
+            overrides.merge(written.edges) { $1 }
+            tapOverrides[.stage(stage)] = written.tap
             s.finish(allowed: Self.stageKeys, owner: "stages.\(stage.rawValue)")
         }
         stagesObject.finish(allowed: PipelineStage.allCases.map(\.rawValue), owner: "stages")
@@ -100,14 +113,16 @@ extension SpecResolver {
         let optimizeHost = stages[.optimize]?.host ?? Self.localHost
         let driver = DriverSettings(host: readHost(in: d, known: hostNames, default: optimizeHost))
         hostPaths[.driver] = (d.path.appending("host"), d.contains("host"))
-        overrides.merge(readEndpointOverrides(in: d, binder: .driver, replicas: 1)) { $1 }
+        let written = readEndpointOverrides(in: d, participant: .driver, replicas: 1)
+        overrides.merge(written.edges) { $1 }
+        tapOverrides[.driver] = written.tap
         d.finish(allowed: ["host", "endpoints"], owner: "driver")
 
         let basePort = root.integer("base_port", IntegerRange(1024, 65535), default: 5550)
         let layout = EndpointLayout(
             runDirectory: runDirectory, basePort: basePort, stages: stages, driver: driver, hosts: hosts,
-            overrides: overrides, hostPaths: hostPaths, reading: reading)
-        let edges = layout.assign()
+            overrides: overrides, tapOverrides: tapOverrides, hostPaths: hostPaths, reading: reading)
+        let (edges, taps) = layout.assign()
 
         let weightHosts = Set([PipelineStage.generate, .value, .optimize].map { stages[$0]?.host })
         let weightsTransport = root.choice(
@@ -119,8 +134,29 @@ extension SpecResolver {
             usedHosts[Self.localHost] = HostSettings(address: Self.localAddress)
         }
         return Placement(
-            hosts: usedHosts, driver: driver, stages: stages, edges: edges, basePort: basePort,
+            hosts: usedHosts, driver: driver, stages: stages, edges: edges, taps: taps, basePort: basePort,
             weightsTransport: weightsTransport)
+    }
+
+    /// `command` of a stage: the program, then its arguments, all non-empty strings.
+    private func readCommand(in stage: ObjectReader) -> [String]? {
+        guard let node = stage.node("command") else { return nil }
+        let path = stage.path.appending("command")
+        guard case .array(let elements) = node, !elements.isEmpty else {
+            reading.report(
+                path, expected: "a non-empty array of strings: the program, then its arguments", found: node,
+                hint: "e.g. [\"python3\", \"stages/advantage.py\"]; the driver appends --spec RESOLVED --replica N")
+            return nil
+        }
+        var words: [String] = []
+        for (index, element) in elements.enumerated() {
+            guard case .string(let word) = element, !word.isEmpty else {
+                reading.report(path.appending(index: index), expected: "a non-empty string", found: element)
+                continue
+            }
+            words.append(word)
+        }
+        return words.count == elements.count ? words : nil
     }
 
     /// `hosts`: `{name: {"address": …}}`.
@@ -173,61 +209,68 @@ extension SpecResolver {
         return name
     }
 
-    /// `endpoints` of a binder: `{edge: "ipc://…" | "tcp://host:port"}`, or an array
-    /// with one endpoint per replica.
+    /// `endpoints` of the driver or a stage: `{edge: "ipc://…" | "tcp://host:port"}` for
+    /// the edges it binds, and `tap` for its tap; an array with one endpoint per replica
+    /// where it has several.
     private func readEndpointOverrides(
-        in object: ObjectReader, binder: EdgeParticipant, replicas: Int
-    ) -> [PipelineEdge: [EndpointOverride]] {
-        guard let node = object.node("endpoints") else { return [:] }
+        in object: ObjectReader, participant: EdgeParticipant, replicas: Int
+    ) -> (edges: [PipelineEdge: [EndpointOverride]], tap: [EndpointOverride]?) {
+        guard let node = object.node("endpoints") else { return ([:], nil) }
         let path = object.path.appending("endpoints")
-        let bound = PipelineEdge.allCases.filter { $0.binder == binder }
-        guard !bound.isEmpty else {
-            reading.report(
-                path, expected: "no endpoints (\(binder) binds no edge; it connects to the endpoints of the binders)",
-                found: node, hint: "set an endpoint where its edge is bound: " + Self.binderLocations(PipelineEdge.allCases))
-            return [:]
+        let bound = PipelineEdge.allCases.filter { $0.binder == participant }
+        let expected = "an object of edge names (or \"tap\") to endpoints"
+        guard let e = ObjectReader(node, at: path, reading: reading, expected: expected) else {
+            return ([:], nil)
         }
-        guard let e = ObjectReader(node, at: path, reading: reading, expected: "an object of edge names to endpoints") else {
-            return [:]
+        var edges: [PipelineEdge: [EndpointOverride]] = [:]
+        var tap: [EndpointOverride]?
+        for key in bound.map(\.rawValue) + ["tap"] {
+            guard let value = e.node(key) else { continue }
+            let parsed = readEndpoints(value, at: path.appending(key), participant: participant, replicas: replicas)
+            if let edge = PipelineEdge(rawValue: key) { edges[edge] = parsed } else { tap = parsed }
         }
-        var result: [PipelineEdge: [EndpointOverride]] = [:]
-        for edge in bound {
-            guard let value = e.node(edge.rawValue) else { continue }
-            let edgePath = path.appending(edge.rawValue)
-            let many = "an array of \(replicas) endpoints, one per replica of \(binder)"
-            var texts: [(String, JSONPath)] = []
-            switch value {
-            case .string(let text) where replicas == 1:
-                texts = [(text, edgePath)]
-            case .array(let elements) where elements.count == replicas:
-                for (index, element) in elements.enumerated() {
-                    let elementPath = edgePath.appending(index: index)
-                    guard case .string(let text) = element else {
-                        reading.report(elementPath, expected: EndpointAddress.expected, found: element)
-                        continue
-                    }
-                    texts.append((text, elementPath))
-                }
-            default:
-                reading.report(edgePath, expected: replicas == 1 ? EndpointAddress.expected : many, found: value)
-                continue
-            }
-            var parsed: [EndpointOverride] = []
-            for (text, textPath) in texts {
-                guard let address = EndpointAddress(text) else {
-                    reading.report(textPath, expected: EndpointAddress.expected, found: "\(quoted(text)) (a string)",
-                                   hint: "tcp needs a host others connect to (not *) and a port 1–65535; "
-                                       + "an ipc path has at most \(EndpointAddress.maximumIPCPathBytes) bytes")
-                    continue
-                }
-                parsed.append(EndpointOverride(text: text, address: address, path: textPath))
-            }
-            if parsed.count == replicas { result[edge] = parsed }
-        }
-        e.finish(allowed: bound.map(\.rawValue), owner: "the endpoints of \(binder)") { key in
+        let binds = bound.isEmpty
+            ? "\(participant) binds no edge, only its tap"
+            : "\(participant) binds " + bound.map(\.rawValue).joined(separator: ", ") + " and its tap"
+        e.finish(allowed: bound.map(\.rawValue) + ["tap"], owner: "the endpoints of \(participant) (\(binds))") { key in
             PipelineEdge(rawValue: key).map { "edge \($0.rawValue) is bound by \($0.binder): " + Self.binderLocations([$0]) }
         }
-        return result
+        return (edges, tap)
+    }
+
+    /// One endpoint (one replica) or an array of one per replica; nil unless all parse.
+    private func readEndpoints(
+        _ value: JSONNode, at keyPath: JSONPath, participant: EdgeParticipant, replicas: Int
+    ) -> [EndpointOverride]? {
+        let many = "an array of \(replicas) endpoints, one per replica of \(participant)"
+        var texts: [(String, JSONPath)] = []
+        switch value {
+        case .string(let text) where replicas == 1:
+            texts = [(text, keyPath)]
+        case .array(let elements) where elements.count == replicas:
+            for (index, element) in elements.enumerated() {
+                let elementPath = keyPath.appending(index: index)
+                guard case .string(let text) = element else {
+                    reading.report(elementPath, expected: EndpointAddress.expected, found: element)
+                    continue
+                }
+                texts.append((text, elementPath))
+            }
+        default:
+            reading.report(keyPath, expected: replicas == 1 ? EndpointAddress.expected : many, found: value)
+            return nil
+        }
+        var parsed: [EndpointOverride] = []
+        for (text, textPath) in texts {
+            guard let address = EndpointAddress(text) else {
+                reading.report(textPath, expected: EndpointAddress.expected, found: "\(quoted(text)) (a string)",
+                               hint: "tcp needs a host others connect to (not *) and a port 1–65535; "
+                                   + "an ipc path has at most \(EndpointAddress.maximumIPCPathBytes) bytes")
+                continue
+            }
+            parsed.append(EndpointOverride(text: text, address: address, path: textPath))
+        }
+        return parsed.count == replicas ? parsed : nil
     }
 
     /// Where the spec sets the endpoints of `edges`: `stages.partition.endpoints.rollouts`, ….

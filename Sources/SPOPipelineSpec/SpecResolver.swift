@@ -35,7 +35,8 @@ struct SpecResolver {
             sampling: sampling, partition: credit.partition, value: credit.value, tree: treeSettings,
             advantage: credit.advantage, optimize: optimize, evaluation: evaluation,
             weightsTransport: placement.weightsTransport, basePort: placement.basePort,
-            hosts: placement.hosts, driver: placement.driver, stages: placement.stages, edges: placement.edges)
+            hosts: placement.hosts, driver: placement.driver, stages: placement.stages, edges: placement.edges,
+            taps: placement.taps)
     }
 
     private func readMethod() -> PipelineMethod? {

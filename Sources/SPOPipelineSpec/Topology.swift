@@ -158,17 +158,21 @@ public struct StageSettings: Sendable, Equatable, Codable {
     public var blasThreads: Int
     /// Restarts of a dying replica before the run fails (3).
     public var maxRestarts: Int
+    /// The program and arguments to run instead of `spo-<stage>` (e.g. a stage written in
+    /// Python); the driver appends `--spec RESOLVED --replica N`. nil: `spo-<stage>`.
+    public var command: [String]?
 
     /// Creates the settings; `spo validate` checks the ranges.
-    public init(replicas: Int, host: String, blasThreads: Int, maxRestarts: Int) {
+    public init(replicas: Int, host: String, blasThreads: Int, maxRestarts: Int, command: [String]? = nil) {
         self.replicas = replicas
         self.host = host
         self.blasThreads = blasThreads
         self.maxRestarts = maxRestarts
+        self.command = command
     }
 
     enum CodingKeys: String, CodingKey {
-        case replicas, host
+        case replicas, host, command
         case blasThreads = "blas_threads"
         case maxRestarts = "max_restarts"
     }

@@ -180,10 +180,26 @@ final class BrokenSpecTests: XCTestCase {
             ("$.stages.optimize.replicas", "expected the integer 1, found 2; one optimizer holds the policy"),
         ]),
         BrokenSpec("endpoints on a stage that binds nothing", chain.setting("stages.value.endpoints", to: ["segmented": "ipc:///tmp/s"]), [
-            ("$.stages.value.endpoints", "expected no endpoints (value binds no edge"),
+            ("$.stages.value.endpoints.segmented", "expected a key of the endpoints of value (value binds no edge, only its tap), found unknown key \"segmented\"; edge segmented is bound by partition: stages.partition.endpoints.segmented"),
         ]),
         BrokenSpec("an endpoint for an edge bound elsewhere", chain.setting("stages.partition.endpoints", to: ["samples": "ipc:///tmp/s"]), [
             ("$.stages.partition.endpoints.samples", "edge samples is bound by optimize: stages.optimize.endpoints.samples"),
+        ]),
+        BrokenSpec("a tap endpoint per replica", chain.setting([("stages.generate.replicas", 2), ("stages.generate.endpoints.tap", "tcp://10.0.0.2:7000")]), [
+            ("$.stages.generate.endpoints.tap", "expected an array of 2 endpoints, one per replica of generate"),
+        ]),
+        BrokenSpec("a tap bound where an edge is", chain.setting("stages.optimize.endpoints.tap", to: "ipc://runs/t/sockets/samples"), [
+            ("$.stages.optimize.endpoints.tap", "expected an endpoint no other edge binds, found \"ipc://runs/t/sockets/samples\", also bound by edge samples"),
+        ]),
+        BrokenSpec("an empty stage command", chain.setting("stages.advantage.command", to: []), [
+            ("$.stages.advantage.command", "expected a non-empty array of strings: the program, then its arguments, found an array of 0 elements"),
+        ]),
+        BrokenSpec("a stage command that is a string", chain.setting("stages.advantage.command", to: "python3 a.py"), [
+            ("$.stages.advantage.command", "expected a non-empty array of strings: the program, then its arguments, found \"python3 a.py\" (a string)"),
+        ]),
+        BrokenSpec("a stage command with a number and an empty word", chain.setting("stages.value.command", to: ["python3", 3, ""]), [
+            ("$.stages.value.command[1]", "expected a non-empty string, found 3"),
+            ("$.stages.value.command[2]", "expected a non-empty string, found \"\" (a string)"),
         ]),
         BrokenSpec("an endpoint without a port", chain.setting("stages.optimize.endpoints.samples", to: "tcp://10.0.0.1"), [
             ("$.stages.optimize.endpoints.samples", "expected an endpoint \"ipc://PATH\" or \"tcp://HOST:PORT\", found \"tcp://10.0.0.1\" (a string)"),

@@ -45,6 +45,21 @@ final class DocumentationTests: XCTestCase {
         ])
     }
 
+    func testCompleteExampleHasTheDocumentedTaps() throws {
+        let spec = try PipelineSpec.resolve(json: try exampleSpecs()[0], sourceName: "docs/pipeline-spec.md")
+        let gpu = Set(["generate", "value"])
+        let rows = spec.taps.map { tap -> String in
+            let address = gpu.contains(tap.participant.description) ? "10.0.0.2" : "10.0.0.1"
+            XCTAssertEqual(tap.connect, tap.bind.replacingOccurrences(of: "*", with: address), tap.process)
+            return "\(tap.process) \(tap.bind)"
+        }
+        XCTAssertEqual(rows, [
+            "driver tcp://*:5556", "generate.0 tcp://*:5557", "generate.1 tcp://*:5558", "partition.0 tcp://*:5559",
+            "value.0 tcp://*:5560", "value.1 tcp://*:5561", "value.2 tcp://*:5562", "value.3 tcp://*:5563",
+            "advantage.0 tcp://*:5564", "optimize.0 tcp://*:5565",
+        ])
+    }
+
     /// Every key of a resolved spec (outside `edges`, whose shape the prose describes)
     /// appears in the document in backticks.
     func testEveryKeyIsDocumented() throws {

@@ -116,4 +116,63 @@ final class EndpointTests: XCTestCase {
         XCTAssertEqual(spec.edge(.metrics).endpoints.map(\.connect), ["tcp://[fd00::1]:7001"])
         XCTAssertEqual(spec.edge(.weights).endpoints.map(\.bind), ["ipc://runs/t/sockets/weights"])
     }
+
+    func testEveryProcessHasAnIPCTapOnOneHost() throws {
+        let spec = try TestSpecs.resolve(TestSpecs.minimal("grpo").setting("stages.generate.replicas", to: 2))
+        func tap(_ participant: EdgeParticipant, _ replica: Int, _ name: String) -> TapEndpoint {
+            let path = "ipc://runs/t/sockets/tap.\(name)"
+            return TapEndpoint(participant: participant, replica: replica, host: "local", bind: path, connect: path)
+        }
+        XCTAssertEqual(spec.taps, [
+            tap(.driver, 0, "driver"), tap(.stage(.generate), 0, "generate.0"), tap(.stage(.generate), 1, "generate.1"),
+            tap(.stage(.partition), 0, "partition.0"), tap(.stage(.value), 0, "value.0"),
+            tap(.stage(.advantage), 0, "advantage.0"), tap(.stage(.optimize), 0, "optimize.0"),
+        ])
+        // The edges keep the endpoints they had without taps.
+        XCTAssertEqual(spec.edge(.rollouts).endpoints.map(\.bind), ["ipc://runs/t/sockets/rollouts"])
+    }
+
+    func testTapsOfAnEdgeAndTheirTopics() throws {
+        let spec = try TestSpecs.resolve(TestSpecs.minimal("grpo").setting("stages.generate.replicas", to: 2))
+        XCTAssertEqual(spec.taps(carrying: .rollouts, side: .received).map(\.process), ["partition.0"])
+        XCTAssertEqual(spec.taps(carrying: .rollouts, side: .sent).map(\.process), ["generate.0", "generate.1"])
+        XCTAssertEqual(spec.taps(carrying: .control, side: .sent).map(\.process), ["driver"])
+        XCTAssertEqual(spec.taps(carrying: .metrics, side: .received).map(\.process), ["driver"])
+        XCTAssertEqual(
+            spec.taps(carrying: .control, side: .received).map(\.process),
+            ["generate.0", "generate.1", "partition.0", "value.0", "advantage.0", "optimize.0"])
+        XCTAssertEqual(PipelineEdge.allCases.map(\.defaultTapSide), [
+            .received, .received, .received, .received, .received, .sent, .sent, .received,
+        ])
+        XCTAssertEqual(TapEndpoint.topic(edge: .samples, side: .received, process: "optimize.0"), "samples/received/optimize.0")
+        XCTAssertEqual(TapEndpoint.tapPrefix(edge: .weights, side: .sent), "weights/sent/")
+    }
+
+    func testTwoHostsPutTapsOnTCPPortsAfterTheEdges() throws {
+        let spec = try TestSpecs.resolve(Self.twoHostSpec)
+        // Edges take 5550–5556 (samples is ipc); the taps follow: the driver (cpu1), then
+        // generate (gpu1), partition (cpu1), value (gpu1), advantage and optimize (cpu1).
+        XCTAssertEqual(spec.taps.map { "\($0.process) \($0.bind) \($0.connect)" }, [
+            "driver tcp://*:5557 tcp://10.0.0.1:5557",
+            "generate.0 tcp://*:5558 tcp://10.0.0.2:5558",
+            "partition.0 tcp://*:5559 tcp://10.0.0.1:5559",
+            "value.0 tcp://*:5560 tcp://10.0.0.2:5560",
+            "advantage.0 tcp://*:5561 tcp://10.0.0.1:5561",
+            "optimize.0 tcp://*:5562 tcp://10.0.0.1:5562",
+        ])
+        XCTAssertEqual(spec.edge(.metrics).endpoints.map(\.bind), ["tcp://*:5556"])
+    }
+
+    func testOverriddenTapEndpoints() throws {
+        let spec = try TestSpecs.resolve(TestSpecs.minimal("grpo").setting([
+            ("stages.generate.replicas", 2),
+            ("stages.generate.endpoints.tap", ["tcp://10.0.0.2:7100", "tcp://10.0.0.2:7101"]),
+            ("driver.endpoints.tap", "ipc:///tmp/driver-tap"),
+        ]))
+        XCTAssertEqual(spec.tap(of: .stage(.generate), replica: 1),
+                       TapEndpoint(participant: .stage(.generate), replica: 1, host: "local",
+                                   bind: "tcp://*:7101", connect: "tcp://10.0.0.2:7101"))
+        XCTAssertEqual(spec.tap(of: .driver, replica: 0)?.bind, "ipc:///tmp/driver-tap")
+        XCTAssertEqual(spec.tap(of: .stage(.partition), replica: 0)?.bind, "ipc://runs/t/sockets/tap.partition.0")
+    }
 }

@@ -99,29 +99,8 @@ extension PipelineEndToEndTests {
     /// iteration still trains on exactly its 8 prompts × 4 samples. Random weights: this
     /// checks delivery, not learning.
     func testKilledStagesLoseNoRollout() throws {
-        let modelURL = directory.appendingPathComponent("model.json")
-        let model: [String: Any] = [
-            "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
-            "hidden_size": 64, "intermediate_size": 192, "num_hidden_layers": 2, "num_attention_heads": 4,
-            "num_key_value_heads": 2, "vocab_size": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
-            "max_position_embeddings": 128, "tie_word_embeddings": true, "bos_token_id": 1, "eos_token_id": 2,
-            "pad_token_id": 0,
-        ]
-        try JSONSerialization.data(withJSONObject: model).write(to: modelURL)
-        let taskURL = directory.appendingPathComponent("task.json")
-        try writeTask(trainSize: 8, to: taskURL)
-        let run = directory.appendingPathComponent("run")
-        let spec: [String: Any] = [
-            "name": "kill-test", "method": "grpo", "seed": 3, "run_directory": run.path,
-            "model": ["config": modelURL.path, "init_seed": 1], "tokenizer": "configs/tokenizers/char.json",
-            "task": ["kind": "arithmetic", "config": taskURL.path, "reward": "gsm8k", "prompt_template": "{question}"],
-            "iterations": 14,
-            "sampling": ["max_tokens": 16, "samples_per_prompt": 4, "prompts_per_iteration": 8],
-            "optimize": ["epochs": 1, "batch_size": 16, "micro_batch_size": 8, "learning_rate": ["kind": "constant", "rate": 1e-4]],
-            "stages": ["generate": ["replicas": 2]],
-        ]
-        let specURL = directory.appendingPathComponent("kill.json")
-        try JSONSerialization.data(withJSONObject: spec, options: [.sortedKeys]).write(to: specURL)
+        let (specURL, run) = try writeRandomWeightsSpec(
+            name: "kill-test", iterations: 14, changes: ["stages": ["generate": ["replicas": 2]]])
         let victims = ["generate.1", "partition.0", "value.0", "advantage.0", "optimize.0", "generate.0"]
         var killed: [String] = []
         let (status, output) = try runPipeline(specURL) {

@@ -99,7 +99,7 @@ public struct RunResult: Sendable {
 /// `max_restarts`; once a restarted replica's first heartbeat arrives, a `start`
 /// broadcast makes every producer re-send its unacknowledged work at once), and at the
 /// end, on SIGINT/SIGTERM or on failure, tells every stage to stop and makes sure each
-/// exits.
+/// exits. Its own edges (prompts, control, metrics) go through its tap (`TapPublisher`).
 ///
 /// Iterations are strictly sequential (staleness 0): iteration i's prompts go out, asking
 /// for policy version i, once the optimizer has finished iteration i − 1 and published
@@ -146,6 +146,13 @@ public final class PipelineDriver {
         let prompts: Outbox
         let control: ZMQSocket
         let metrics: MessageReceiver
+        let tap: TapPublisher
+
+        /// Publishes on the control broadcast, and on the tap.
+        func publish(_ message: Message) throws {
+            let frames = try control.send(message)
+            tap.publish(.control, side: .sent, frames: frames)
+        }
     }
 
     /// Runs every iteration; returns the records (and the signal, if interrupted), throws
@@ -291,22 +298,37 @@ public final class PipelineDriver {
         let control = try EdgeSockets.open(.control, type: .pub, as: .driver, replica: 0, spec: spec, context: context)
         let metricsSocket = try EdgeSockets.open(.metrics, type: .pull, as: .driver, replica: 0, spec: spec, context: context)
         let logs = self.logs!
-        return Sockets(
+        let sockets = Sockets(
             prompts: Outbox(socket: prompts, ackTimeout: Self.promptAckTimeout, maxAttempts: 10),
             control: control,
-            metrics: MessageReceiver(socket: metricsSocket, accepting: [.control, .metrics]) { logs.write("driver", $0) })
+            metrics: MessageReceiver(socket: metricsSocket, accepting: [.control, .metrics]) { logs.write("driver", $0) },
+            tap: try TapPublisher(spec: spec, participant: .driver, replica: 0, context: context))
+        sockets.tap.tapSent(sockets.prompts.sender, on: .prompts)
+        sockets.tap.tapReceived(sockets.metrics, on: .metrics)
+        return sockets
     }
 
     private func startStages() throws {
         for stage in PipelineStage.allCases {
             let settings = spec.settings(for: stage)
-            let executable = options.stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
-            guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-                throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
+            let executable: URL
+            if let command = settings.command {
+                guard let program = StageProcess.locate(command[0]) else {
+                    throw RuntimeError(
+                        "stages.\(stage.rawValue).command: no executable \(command[0]) "
+                            + (command[0].contains("/") ? "(relative to \(FileManager.default.currentDirectoryPath))" : "in PATH"))
+                }
+                executable = program
+            } else {
+                executable = options.stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
+                guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+                    throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
+                }
             }
             for replica in 0..<settings.replicas {
                 processes.append(StageProcess(
-                    stage: stage, replica: replica, executable: executable, specPath: resolvedSpecURL.path,
+                    stage: stage, replica: replica, executable: executable,
+                    leadingArguments: Array((settings.command ?? []).dropFirst()), specPath: resolvedSpecURL.path,
                     blasThreads: settings.blasThreads))
             }
         }
@@ -353,6 +375,7 @@ public final class PipelineDriver {
         var poller = ZMQPoller()
         poller.add(sockets.metrics.socket)
         _ = try poller.poll(timeout: .milliseconds(50))
+        sockets.tap.refresh()
         while let received = try sockets.metrics.receive(timeout: .zero) {
             try handle(received.message, sockets: sockets)
         }
@@ -380,7 +403,7 @@ public final class PipelineDriver {
         case .control(let control):
             if case .ack = control {
                 sockets.prompts.acknowledge(control)
-                try sockets.control.send(message)
+                try sockets.publish(message)
             }
         case .metrics(let metrics):
             guard (0..<spec.iterations).contains(envelope.iteration) else { return }
@@ -418,7 +441,7 @@ public final class PipelineDriver {
         let envelope = try Envelope(
             runID: spec.name, messageID: ids.next(), stage: "driver", replica: 0, iteration: iteration,
             policyVersion: iteration)
-        try sockets.control.send(Message(envelope: envelope, body: .control(control)))
+        try sockets.publish(Message(envelope: envelope, body: .control(control)))
     }
 
     /// Tells every stage to stop (repeatedly: a broadcast can be missed), then terminates
@@ -428,6 +451,7 @@ public final class PipelineDriver {
         var deadline = ContinuousClock.now + options.stopGrace
         while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
             try publishControl(.stop(reason: reason), sockets: sockets)
+            sockets.tap.refresh()
             while let received = try sockets.metrics.receive(timeout: .milliseconds(100)) {
                 lastHeard["\(received.message.envelope.stage).\(received.message.envelope.replica)"] = .now
             }

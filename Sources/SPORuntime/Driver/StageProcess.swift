@@ -1,13 +1,16 @@
 import Foundation
 import SPOPipelineSpec
 
-/// One stage replica as a child process of the driver: started with
-/// `--spec RESOLVED --replica N` and `OPENBLAS_NUM_THREADS`, its standard output and
-/// error merged into the run's log, restarted by the driver when it dies.
+/// One stage replica as a child process of the driver: `spo-<stage>` or the stage's
+/// `command`, started with `--spec RESOLVED --replica N` appended and
+/// `OPENBLAS_NUM_THREADS`, its standard output and error merged into the run's log,
+/// restarted by the driver when it dies.
 final class StageProcess {
     let stage: PipelineStage
     let replica: Int
     let executable: URL
+    /// Arguments before `--spec …` (from the stage's `command`).
+    let leadingArguments: [String]
     let specPath: String
     let blasThreads: Int
     private(set) var process: Process?
@@ -17,10 +20,14 @@ final class StageProcess {
     /// `<stage>.<replica>`, the log prefix.
     var name: String { "\(stage.rawValue).\(replica)" }
 
-    init(stage: PipelineStage, replica: Int, executable: URL, specPath: String, blasThreads: Int) {
+    init(
+        stage: PipelineStage, replica: Int, executable: URL, leadingArguments: [String] = [], specPath: String,
+        blasThreads: Int
+    ) {
         self.stage = stage
         self.replica = replica
         self.executable = executable
+        self.leadingArguments = leadingArguments
         self.specPath = specPath
         self.blasThreads = blasThreads
     }
@@ -29,7 +36,7 @@ final class StageProcess {
     func start(logs: LogSink) throws {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["--spec", specPath, "--replica", String(replica)]
+        process.arguments = leadingArguments + ["--spec", specPath, "--replica", String(replica)]
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = String(blasThreads)
         process.environment = environment
@@ -42,6 +49,18 @@ final class StageProcess {
             throw RuntimeError("cannot start \(executable.path) for \(name): \(error.localizedDescription); build the stage executables (`swift build`) or pass --stage-directory")
         }
         self.process = process
+    }
+
+    /// The program of a stage `command`: a path when it contains `/` (relative to the
+    /// working directory), else the first executable of that name in `PATH`.
+    static func locate(_ program: String) -> URL? {
+        if program.contains("/") {
+            return FileManager.default.isExecutableFile(atPath: program) ? URL(fileURLWithPath: program) : nil
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").lazy
+            .map { URL(fileURLWithPath: String($0)).appendingPathComponent(program) }
+            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
     /// Whether the process is alive.

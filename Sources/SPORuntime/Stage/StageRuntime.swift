@@ -18,7 +18,11 @@ import SPOWire
 ///   stop; `start`, which the driver sends when a restarted replica is ready, makes every
 ///   stage re-send its unacknowledged outputs at once instead of at their deadlines;
 /// - every wait has a timeout: the stage exits with an error when the driver has been
-///   silent for `driverSilenceLimit`, or when its parent process is gone.
+///   silent for `driverSilenceLimit`, or when its parent process is gone;
+/// - every message sent or received on an edge is offered to the stage's tap
+///   (`TapPublisher`), which publishes it only while `spo tap` listens;
+/// - bad input on any socket is counted, logged and dropped (`MessageReceiver`); the
+///   counts of the input queue are logged when the stage stops.
 public final class StageRuntime {
     /// The run's resolved spec.
     public let spec: ResolvedPipelineSpec
@@ -50,6 +54,7 @@ public final class StageRuntime {
     private let weights: MessageReceiver?
     private let weightsPublisher: ZMQSocket?
     private let metrics: ZMQSocket
+    private let tap: TapPublisher
     private var ledger = CustodyLedger()
     private var stopReason: String?
     private let parentProcess = getppid()
@@ -105,6 +110,11 @@ public final class StageRuntime {
             ? try EdgeSockets.open(.weights, type: .pub, as: me, replica: replica, spec: spec, context: context)
             : nil
         metrics = try EdgeSockets.open(.metrics, type: .push, as: me, replica: replica, spec: spec, context: context)
+        tap = try TapPublisher(spec: spec, participant: me, replica: replica, context: context)
+        if let input { tap.tapReceived(input, on: wiring.input) }
+        if let outbox, let output = wiring.output { tap.tapSent(outbox.sender, on: output) }
+        tap.tapReceived(control, on: .control)
+        if let weights { tap.tapReceived(weights, on: .weights) }
     }
 
     /// Writes one line to standard error (the driver prefixes it with the stage's name).
@@ -144,6 +154,7 @@ public final class StageRuntime {
             try housekeeping()
         }
         sendAcknowledgement(ledger.takeAcknowledgeable())
+        if let input { log(Self.receiveSummary(input, edge: Self.wiring(stage).input)) }
         log("\(stage.rawValue).\(replica) stopping: \(stopReason ?? "")")
     }
 
@@ -178,7 +189,8 @@ public final class StageRuntime {
         let envelope = try Envelope(
             runID: runID, messageID: ids.next(), stage: stage.rawValue, replica: replica,
             iteration: iteration, policyVersion: announcement.version)
-        try weightsPublisher.send(Message(envelope: envelope, body: .weightsAnnouncement(announcement)))
+        let frames = try weightsPublisher.send(Message(envelope: envelope, body: .weightsAnnouncement(announcement)))
+        tap.publish(.weights, side: .sent, frames: frames)
     }
 
     private func drainControl() throws {
@@ -205,6 +217,7 @@ public final class StageRuntime {
     }
 
     private func housekeeping() throws {
+        tap.refresh()
         sendAcknowledgement(ledger.takeAcknowledgeable())
         if let outbox {
             let abandoned = try outbox.flush()
@@ -226,6 +239,13 @@ public final class StageRuntime {
         }
     }
 
+    /// "input rollouts: 64 accepted, 3 dropped (malformed 2, truncated 1)".
+    static func receiveSummary(_ receiver: MessageReceiver, edge: PipelineEdge) -> String {
+        let drops = receiver.dropCounts.sorted { $0.key < $1.key }.map { "\($0.key.rawValue) \($0.value)" }
+        return "input \(edge.rawValue): \(receiver.acceptedCount) accepted, \(receiver.droppedCount) dropped"
+            + (drops.isEmpty ? "" : " (" + drops.joined(separator: ", ") + ")")
+    }
+
     private func undeliverable(_ abandoned: [String]) -> RuntimeError {
         RuntimeError(
             "\(abandoned.count) message(s) unacknowledged after \(Self.maxAttempts) sends on "
@@ -245,7 +265,8 @@ public final class StageRuntime {
             let envelope = try Envelope(
                 runID: runID, messageID: ids.next(), parentIDs: parents, stage: stage.rawValue, replica: replica,
                 iteration: iteration, policyVersion: policyVersion)
-            try metrics.send(Message(envelope: envelope, body: body))
+            let frames = try metrics.send(Message(envelope: envelope, body: body))
+            tap.publish(.metrics, side: .sent, frames: frames)
         } catch {
             log("could not send \(body.type.name) to the driver: \(error)")
         }

@@ -32,6 +32,10 @@ public final class MessageReceiver {
     public private(set) var dropCounts: [WireDecodingError.Reason: Int] = [:]
     /// Messages decoded and returned.
     public private(set) var acceptedCount = 0
+    /// Called with the payload frame of every message received, before it is decoded
+    /// (rejected input included); the bytes are valid only during the call. A tap
+    /// (`TapPublisher`) copies them when somebody listens.
+    public var payloadObserver: ((UnsafeRawBufferPointer) -> Void)?
     private let log: (String) -> Void
 
     /// A receiver on `socket`; `log` gets one line per dropped message.
@@ -87,6 +91,7 @@ public final class MessageReceiver {
     private func decode(_ received: ZMQReceivedFrames) -> Result<ReceivedMessage, Failure> {
         let frames = received.frames
         let payload = frames[frames.count - 1]
+        payloadObserver?(payload)
         let frameCount = frames.count + received.discardedFrameCount
         let summary = "\(payload.count) bytes, \(frameCount) frame\(frameCount == 1 ? "" : "s")"
         guard received.discardedFrameCount == 0 else {

@@ -9,6 +9,8 @@ public final class ReliableSender {
     public let socket: ZMQSocket
     /// The unacknowledged messages.
     public private(set) var tracker: AckTracker
+    /// Called with the frames of every send and re-send, after libzmq took them.
+    public var sendObserver: (([Data]) -> Void)?
 
     /// A sender on `socket` re-sending after `ackTimeout`, at most `maxAttempts` sends.
     public init(socket: ZMQSocket, ackTimeout: Duration, maxAttempts: Int) {
@@ -23,6 +25,7 @@ public final class ReliableSender {
     public func send(_ message: Message, now: ContinuousClock.Instant = .now) throws(ZMQError) {
         let frames = try socket.send(message)
         tracker.track(messageID: message.envelope.messageID, frames: frames, sentAt: now)
+        sendObserver?(frames)
     }
 
     /// Applies an ack; returns how many of its ids were pending here (0 for other controls).
@@ -36,7 +39,10 @@ public final class ReliableSender {
     /// on after `maxAttempts` sends (no longer tracked: the caller reports or fails).
     public func resendDue(now: ContinuousClock.Instant = .now) throws(ZMQError) -> [String] {
         let due = tracker.collectDue(at: now)
-        for message in due.resend { try socket.send(frames: message.frames) }
+        for message in due.resend {
+            try socket.send(frames: message.frames)
+            sendObserver?(message.frames)
+        }
         return due.abandoned.map(\.messageID)
     }
 }

@@ -2,8 +2,8 @@ import CZMQ
 
 /// The ZeroMQ socket patterns this project uses.
 ///
-/// Work queues are PUSH → PULL, broadcasts (weights, control, taps) are PUB → SUB;
-/// the others are here for request/reply and routed traffic.
+/// Work queues are PUSH → PULL, broadcasts (weights, control) are PUB → SUB, taps are
+/// XPUB → SUB; the others are here for request/reply and routed traffic.
 public enum ZMQSocketType: Sendable, CaseIterable, CustomStringConvertible {
     /// Sends work round-robin to connected PULL sockets.
     case push
@@ -13,6 +13,9 @@ public enum ZMQSocketType: Sendable, CaseIterable, CustomStringConvertible {
     case pub
     /// Receives what it subscribed to from PUB sockets.
     case sub
+    /// A PUB socket that also receives its subscribers' (un)subscriptions, as messages
+    /// `[1 or 0, prefix bytes…]`, so the publisher knows whether anyone listens.
+    case xpub
     /// Exclusive two-way link between two sockets.
     case pair
     /// Asynchronous request side, load-balanced over peers.
@@ -31,6 +34,7 @@ public enum ZMQSocketType: Sendable, CaseIterable, CustomStringConvertible {
         case .pull: ZMQ_PULL
         case .pub: ZMQ_PUB
         case .sub: ZMQ_SUB
+        case .xpub: ZMQ_XPUB
         case .pair: ZMQ_PAIR
         case .dealer: ZMQ_DEALER
         case .router: ZMQ_ROUTER
@@ -46,6 +50,7 @@ public enum ZMQSocketType: Sendable, CaseIterable, CustomStringConvertible {
         case .pull: "PULL"
         case .pub: "PUB"
         case .sub: "SUB"
+        case .xpub: "XPUB"
         case .pair: "PAIR"
         case .dealer: "DEALER"
         case .router: "ROUTER"
