@@ -126,7 +126,7 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain and vineppo on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain, vineppo and ppo on one host.")
         }
         try prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
@@ -181,11 +181,11 @@ public final class PipelineDriver {
     public static func unsupportedFeatures(of spec: ResolvedPipelineSpec) -> [String] {
         var missing: [String] = []
         if spec.partition.kind == .tree { missing.append("partition kind tree") }
-        if ![.none, .monteCarlo].contains(spec.value.kind) {
-            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo)")
+        if ![.none, .monteCarlo, .critic].contains(spec.value.kind) {
+            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo, critic)")
         }
-        if ![.grpo, .rloo, .chain].contains(spec.advantage.kind) {
-            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain)")
+        if ![.grpo, .rloo, .chain, .gae].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, gae)")
         }
         if spec.sampling.samplesPerPrompt == nil || spec.tree != nil { missing.append("tree sampling") }
         if spec.weightsTransport != .checkpointFile {

@@ -9,7 +9,11 @@ import SPOWire
 /// - `grpo`, `rloo` (docs/method.md section 6): the response's A_i (`GroupAdvantage`);
 /// - `chain` (section 3): A_j = V̂(b_{j+1}) − V̂(b_j) of the segment holding the token,
 ///   from the boundary values (V̂(b_S) = R(τ)); tokens of uncredited segments carry 0
-///   (`ChainAdvantage`).
+///   (`ChainAdvantage`);
+/// - `gae` (section 6, PPO): A_t and G_t by `GAE.estimate` from the critic's V(s_t)
+///   (`token_values`) with the reward on the last token; the sample also carries the
+///   critic's targets V_old(s_t) and G_t (`old_values`, `returns`). A rollout without token
+///   values is credited as if V = 0 (A_t = G_t = the return), with a log line.
 ///
 /// Metrics per group: rollouts, reward sum, correct, truncated, response tokens,
 /// credited segments, and the Monte Carlo rollouts and tokens behind the values.
@@ -35,8 +39,9 @@ public final class AdvantageWorker: StageWorker {
         case .grpo(let stdEpsilon): credit = .group { GroupAdvantage.grpo(rewards: $0, epsilon: stdEpsilon) }
         case .rloo: credit = .group { GroupAdvantage.rloo(rewards: $0) }
         case .chain: credit = .chain
-        case .tree, .treePO, .gae:
-            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain)")
+        case .gae(let gamma, let lambda): credit = .gae(gamma: gamma, lambda: lambda)
+        case .tree, .treePO:
+            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, gae)")
         }
         guard let groupSize = spec.sampling.samplesPerPrompt else {
             throw RuntimeError("advantage \(spec.advantage.kind.rawValue) needs sampling.samples_per_prompt")
@@ -72,10 +77,10 @@ public final class AdvantageWorker: StageWorker {
 
     private func send(group: String, members: [Member], runtime: StageRuntime) throws {
         let rewards = members.map { $0.valued.segmented.rollout.reward }
-        let advantages = try tokenAdvantages(members.map(\.valued), rewards: rewards, runtime: runtime)
+        let credits = try tokenCredits(members.map(\.valued), rewards: rewards, runtime: runtime)
         let sampleGroup = try SampleGroup(id: group, samples: members.count)
         var tokens = 0, truncated = 0, segments = 0, valueRollouts = 0, valueTokens = 0
-        for (member, tokenAdvantages) in zip(members, advantages) {
+        for (member, credit) in zip(members, credits) {
             let segmented = member.valued.segmented
             let rollout = segmented.rollout
             tokens += rollout.responseLength
@@ -84,8 +89,8 @@ public final class AdvantageWorker: StageWorker {
             valueTokens += member.valued.tokensSpent
             if rollout.stopReason == .length { truncated += 1 }
             let sample = try TrainingSampleLayout.sample(
-                rollout: rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: tokenAdvantages,
-                group: sampleGroup)
+                rollout: rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: credit.advantages,
+                group: sampleGroup, valueTargets: credit.valueTargets)
             try runtime.emit(.trainingSample(sample), messageID: "sample/\(group)/\(rollout.sampleIndex)", parent: member.envelope)
             runtime.finish(member.envelope.messageID)
         }
@@ -104,23 +109,42 @@ public final class AdvantageWorker: StageWorker {
         case group(([Double]) -> [Double])
         /// Segment advantages from each response's boundary values.
         case chain
+        /// GAE from each response's critic values.
+        case gae(gamma: Double, lambda: Double)
     }
 
-    /// Per-token advantages [R_i] of each member.
-    private func tokenAdvantages(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) throws -> [[Float]] {
+    /// What one response's tokens carry: advantages [R], and the critic's targets (old
+    /// values and returns, [R] each) for kind gae.
+    private struct TokenCredit {
+        var advantages: [Float]
+        var valueTargets: (oldValues: [Float], returns: [Float])? = nil
+    }
+
+    /// The per-token credit of each member.
+    private func tokenCredits(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) throws -> [TokenCredit] {
         switch credit {
         case .group(let estimator):
             return zip(members, estimator(rewards)).map { member, advantage in
-                [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength)
+                TokenCredit(advantages: [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength))
             }
         case .chain:
             return members.map { member in
                 let segmented = member.segmented, rollout = segmented.rollout
                 guard let advantages = ChainAdvantage.tokenAdvantages(member) else {
                     runtime.log("rollout \(rollout.groupID)/\(rollout.sampleIndex) has no boundary values: advantage 0 on every token")
-                    return [Float](repeating: 0, count: rollout.responseLength)
+                    return TokenCredit(advantages: [Float](repeating: 0, count: rollout.responseLength))
                 }
-                return advantages
+                return TokenCredit(advantages: advantages)
+            }
+        case .gae(let gamma, let lambda):
+            return members.map { member in
+                let rollout = member.segmented.rollout
+                let (values, estimate) = GAE.estimate(member, gamma: gamma, lambda: lambda) ?? {
+                    runtime.log("rollout \(rollout.groupID)/\(rollout.sampleIndex) has no token values: GAE with V = 0")
+                    let zeros = [Float](repeating: 0, count: rollout.responseLength)
+                    return (zeros, GAE.estimate(values: zeros, finalReward: rollout.reward, gamma: gamma, lambda: lambda))
+                }()
+                return TokenCredit(advantages: estimate.advantages, valueTargets: (values, estimate.returns))
             }
         }
     }

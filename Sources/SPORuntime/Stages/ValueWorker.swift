@@ -16,6 +16,7 @@ import SPOWire
 ///   values their states in one batch, each distinct state once; this is the stage to
 ///   replicate. Metrics per batch: `value/states` (boundaries asked), `value/unique_states`,
 ///   `value/rollouts`, `value/tokens`, `value/seconds`.
+/// - `critic` (PPO): `CriticValueWorker` (`ValueStage.worker` picks the worker).
 ///
 /// A rollout whose envelope asks for a newer policy version than the stage holds waits
 /// for that version's announcement.
@@ -40,8 +41,10 @@ public final class ValueWorker: StageWorker {
                 rollouts: rollouts, temperature: spec.sampling.temperature, topP: spec.sampling.topP, seed: spec.seed)
             binding = try RunResources.binding(spec)
             policy = PolicyHolder(model: try RunResources.initialModel(spec))
-        case .tree, .critic:
-            throw RuntimeError("value kind \(spec.value.kind.rawValue) is not implemented by this build's value stage (it implements: none, monte_carlo)")
+        case .critic:
+            throw RuntimeError("value kind critic is served by CriticValueWorker (ValueStage.worker picks it)")
+        case .tree:
+            throw RuntimeError("value kind \(spec.value.kind.rawValue) is not implemented by this build's value stage (it implements: none, monte_carlo, critic)")
         }
     }
 
