@@ -1,4 +1,4 @@
 import SPORuntime
 
-/// `spo-value --spec RESOLVED_SPEC.json --replica N`: the value stage (see `ValueWorker`).
-StageMain.run(.value) { try ValueWorker(runtime: $0) }
+/// `spo-value --spec RESOLVED_SPEC.json --replica N`: the value stage (see `ValueStage`).
+StageMain.run(.value, makeWorker: ValueStage.worker)

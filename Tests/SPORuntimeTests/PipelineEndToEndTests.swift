@@ -40,11 +40,12 @@ final class PipelineEndToEndTests: XCTestCase {
         try harness.runPipeline(spec, whileRunning: whileRunning)
     }
 
-    /// pipelines/tiny/grpo.json with the overrides in the type's comment.
-    func writeSpec(checkpoint: URL) throws -> (spec: URL, run: URL) {
+    /// pipelines/tiny/grpo.json (or another method's tiny spec) with the overrides in the
+    /// type's comment.
+    func writeSpec(checkpoint: URL, method: String = "grpo") throws -> (spec: URL, run: URL) {
         let taskURL = directory.appendingPathComponent("task-rl.json")
         try writeTask(trainSize: 8, to: taskURL)
-        let tiny = Self.repository.appendingPathComponent("pipelines/tiny/grpo.json")
+        let tiny = Self.repository.appendingPathComponent("pipelines/tiny/\(method).json")
         var spec = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: tiny)) as? [String: Any])
         let run = directory.appendingPathComponent("run")
         spec["run_directory"] = run.path
@@ -56,7 +57,7 @@ final class PipelineEndToEndTests: XCTestCase {
             "epochs": 1, "batch_size": 16, "micro_batch_size": 16,
             "learning_rate": ["kind": "constant", "rate": 3e-4],
         ]
-        let url = directory.appendingPathComponent("grpo.json")
+        let url = directory.appendingPathComponent("\(method).json")
         try JSONSerialization.data(withJSONObject: spec, options: [.prettyPrinted, .sortedKeys]).write(to: url)
         return (url, run)
     }

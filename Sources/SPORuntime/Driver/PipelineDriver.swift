@@ -162,7 +162,7 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain, spo-tree and vineppo on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, ppo, spo-chain, spo-tree and vineppo on one host.")
         }
         try prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
@@ -260,11 +260,11 @@ public final class PipelineDriver {
     /// What `spec` asks for that this build's stages lack, one phrase each; empty when it runs.
     public static func unsupportedFeatures(of spec: ResolvedPipelineSpec) -> [String] {
         var missing: [String] = []
-        if ![.none, .monteCarlo, .tree].contains(spec.value.kind) {
-            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo, tree)")
+        if ![.none, .monteCarlo, .tree, .critic].contains(spec.value.kind) {
+            missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo, tree, critic)")
         }
-        if ![.grpo, .rloo, .chain, .tree].contains(spec.advantage.kind) {
-            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree)")
+        if ![.grpo, .rloo, .chain, .tree, .gae].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree, gae)")
         }
         if case .treePO? = spec.tree { missing.append("TreePO sampling") }
         if spec.weightsTransport != .checkpointFile {

@@ -5,8 +5,8 @@ import SPOWire
 
 /// One iteration of policy optimisation over its training samples (docs/method.md
 /// section 7): `epochs` passes; each pass shuffles the samples and takes optimizer steps
-/// of `batch_size` samples, each step accumulating gradients over micro-batches of
-/// `micro_batch_size` samples:
+/// of `batch_size` samples (`OptimizeSettings.minibatches`), each step accumulating
+/// gradients over micro-batches of `micro_batch_size` samples:
 ///
 ///     per micro-batch m of a step with M micro-batches:
 ///         log π_t   ← LlamaModel.forward at the sampling temperature
@@ -77,18 +77,8 @@ public final class PolicyOptimizer {
         self.settings = settings
         self.temperature = Float(temperature)
         self.scheduleStep = scheduleStep
-        let adam = settings.adamw
-        adamw = try AdamW(
-            parameterCount: model.layout.parameterCount,
-            configuration: AdamWConfiguration(
-                learningRate: Float(Self.peakRate(settings.learningRate)), beta1: Float(adam.beta1),
-                beta2: Float(adam.beta2), epsilon: Float(adam.epsilon), weightDecay: Float(adam.weightDecay)))
-        switch settings.learningRate {
-        case .constant(let rate):
-            schedule = .constant(rate: Float(rate))
-        case .linearWarmupLinearDecay(let peak, let fraction, let final):
-            schedule = .warmupFraction(fraction, peak: Float(peak), totalSteps: totalSteps, final: Float(final))
-        }
+        adamw = try AdamW(parameterCount: model.layout.parameterCount, configuration: settings.adamWConfiguration)
+        schedule = settings.schedule(totalSteps: totalSteps)
     }
 
     /// Schedule steps of a run: iterations × epochs × ⌈samples per iteration / batch size⌉.
@@ -133,13 +123,8 @@ public final class PolicyOptimizer {
             statistics.advantageStd = (variance * Double(count - 1) / Double(count)).squareRoot()
         }
         var totals = Totals()
-        for epoch in 0..<settings.epochs {
-            var random = RandomStream(seed: shuffleSeed, stream: UInt64(epoch))
-            let order = prepared.indices.shuffled(using: &random)
-            for start in stride(from: 0, to: order.count, by: settings.batchSize) {
-                let batch = order[start..<min(order.count, start + settings.batchSize)].map { prepared[$0] }
-                try step(batch, totals: &totals, statistics: &statistics)
-            }
+        for indices in settings.minibatches(sampleCount: prepared.count, shuffleSeed: shuffleSeed) {
+            try step(indices.map { prepared[$0] }, totals: &totals, statistics: &statistics)
         }
         statistics.policyLoss = totals.microBatches > 0 ? totals.policyLossSum / Double(totals.microBatches) : 0
         statistics.kl = totals.sequences > 0 ? totals.klSum / Double(totals.sequences) : 0

@@ -9,7 +9,11 @@ import SPOWire
 /// - `grpo`, `rloo` (docs/method.md section 6): the response's A_i (`GroupAdvantage`);
 /// - `chain` (section 3): A_j = V̂(b_{j+1}) − V̂(b_j) of the segment holding the token,
 ///   from the boundary values (V̂(b_S) = R(τ)); tokens of uncredited segments carry 0
-///   (`ChainAdvantage`).
+///   (`ChainAdvantage`);
+/// - `gae` (section 6, PPO): A_t and G_t by `GAE.estimate` from the critic's V(s_t)
+///   (`token_values`) with the reward on the last token; the sample also carries the
+///   critic's targets V_old(s_t) and G_t (`old_values`, `returns`). A rollout without token
+///   values is credited as if V = 0 (A_t = G_t = the return), with a log line.
 ///
 /// Metrics per group: rollouts, reward sum, correct, truncated, response tokens,
 /// credited segments, and the Monte Carlo rollouts and tokens behind the values.
@@ -35,8 +39,9 @@ public final class AdvantageWorker: StageWorker {
         case .rloo: credit = .group { GroupAdvantage.rloo(rewards: $0) }
         case .chain: credit = .chain
         case .tree(let form, let stdEpsilon): credit = .tree(form, stdEpsilon)
-        case .treePO, .gae:
-            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, tree)")
+        case .gae(let gamma, let lambda): credit = .gae(gamma: gamma, lambda: lambda)
+        case .treePO:
+            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, tree, gae)")
         }
         groupSize = spec.sampling.samplesPerPrompt
         if groupSize == nil, spec.tree == nil {
@@ -76,13 +81,8 @@ public final class AdvantageWorker: StageWorker {
     private func send(group: String, members: [Member], runtime: StageRuntime) throws {
         let rewards = members.map { $0.valued.segmented.rollout.reward }
         let samples = try trainingSamples(group: group, members: members, rewards: rewards, runtime: runtime)
-        let sampleGroup = try SampleGroup(id: group, samples: samples.count)
         for (name, sample, parent) in samples {
-            let grouped = try TrainingSample(
-                tokens: sample.tokens, promptLength: sample.promptLength, lossMask: sample.lossMask,
-                advantages: sample.advantages, oldLogProbs: sample.oldLogProbs,
-                referenceLogProbs: sample.referenceLogProbs, group: sampleGroup)
-            try runtime.emit(.trainingSample(grouped), messageID: "sample/\(group)/\(name)", parent: members[parent].envelope)
+            try runtime.emit(.trainingSample(sample), messageID: "sample/\(group)/\(name)", parent: members[parent].envelope)
         }
         members.forEach { runtime.finish($0.envelope.messageID) }
         var tokens = 0, truncated = 0, segments = 0, valueRollouts = 0, valueTokens = 0
@@ -113,11 +113,13 @@ public final class AdvantageWorker: StageWorker {
         case chain
         /// One sample per tree edge, A = V(child) − V(parent) (or over the siblings' std).
         case tree(TreeAdvantageForm, Double)
+        /// GAE from each response's critic values.
+        case gae(gamma: Double, lambda: Double)
     }
 
-    /// The group's training samples (before their group is attached): a name for the id
-    /// (`<sample>` per response, `<path>` dotted per tree edge) and the member whose
-    /// envelope is the parent.
+    /// The group's training samples, each naming its group and the group's size: a name
+    /// for the id (`<sample>` per response, `<path>` dotted per tree edge) and the member
+    /// whose envelope is the parent.
     private func trainingSamples(
         group: String, members: [Member], rewards: [Double], runtime: StageRuntime
     ) throws -> [(name: String, sample: TrainingSample, parent: Int)] {
@@ -125,16 +127,20 @@ public final class AdvantageWorker: StageWorker {
         if case .tree(let form, let stdEpsilon) = credit {
             let values = try TreeValues(leaves: valued.map(Self.treeLeaf))
             let prompt = valued[0].segmented.rollout.promptTokens.int32Values
-            return try values.edges(form: form, stdEpsilon: stdEpsilon).map { edge in
+            let edges = values.edges(form: form, stdEpsilon: stdEpsilon)
+            let sampleGroup = try SampleGroup(id: group, samples: edges.count)
+            return try edges.map { edge in
                 (edge.path.map(String.init).joined(separator: "."),
-                 try TrainingSampleLayout.sample(promptTokens: prompt, edge: edge), edge.leafIndex)
+                 try TrainingSampleLayout.sample(promptTokens: prompt, edge: edge, group: sampleGroup), edge.leafIndex)
             }
         }
-        let advantages = tokenAdvantages(valued, rewards: rewards, runtime: runtime)
+        let credits = try tokenCredits(valued, rewards: rewards, runtime: runtime)
+        let sampleGroup = try SampleGroup(id: group, samples: valued.count)
         return try valued.indices.map { i in
             let segmented = valued[i].segmented
             let sample = try TrainingSampleLayout.sample(
-                rollout: segmented.rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: advantages[i])
+                rollout: segmented.rollout, tokenMask: segmented.tokenMask.uint8Values, advantages: credits[i].advantages,
+                group: sampleGroup, valueTargets: credits[i].valueTargets)
             return ("\(segmented.rollout.sampleIndex)", sample, i)
         }
     }
@@ -149,21 +155,38 @@ public final class AdvantageWorker: StageWorker {
             reward: rollout.reward)
     }
 
-    /// Per-token advantages [R_i] of each member (group and chain credit).
-    private func tokenAdvantages(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) -> [[Float]] {
+    /// What one response's tokens carry: advantages [R], and the critic's targets (old
+    /// values and returns, [R] each) for kind gae.
+    private struct TokenCredit {
+        var advantages: [Float]
+        var valueTargets: (oldValues: [Float], returns: [Float])? = nil
+    }
+
+    /// The per-token credit of each member (group, chain and GAE credit).
+    private func tokenCredits(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) throws -> [TokenCredit] {
         switch credit {
         case .group(let estimator):
             return zip(members, estimator(rewards)).map { member, advantage in
-                [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength)
+                TokenCredit(advantages: [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength))
             }
         case .chain, .tree:
             return members.map { member in
                 let segmented = member.segmented, rollout = segmented.rollout
                 guard let advantages = ChainAdvantage.tokenAdvantages(member) else {
                     runtime.log("rollout \(rollout.groupID)/\(rollout.sampleIndex) has no boundary values: advantage 0 on every token")
-                    return [Float](repeating: 0, count: rollout.responseLength)
+                    return TokenCredit(advantages: [Float](repeating: 0, count: rollout.responseLength))
                 }
-                return advantages
+                return TokenCredit(advantages: advantages)
+            }
+        case .gae(let gamma, let lambda):
+            return members.map { member in
+                let rollout = member.segmented.rollout
+                let (values, estimate) = GAE.estimate(member, gamma: gamma, lambda: lambda) ?? {
+                    runtime.log("rollout \(rollout.groupID)/\(rollout.sampleIndex) has no token values: GAE with V = 0")
+                    let zeros = [Float](repeating: 0, count: rollout.responseLength)
+                    return (zeros, GAE.estimate(values: zeros, finalReward: rollout.reward, gamma: gamma, lambda: lambda))
+                }()
+                return TokenCredit(advantages: estimate.advantages, valueTargets: (values, estimate.returns))
             }
         }
     }

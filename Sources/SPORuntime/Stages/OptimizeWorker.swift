@@ -7,11 +7,14 @@ import SPOWire
 /// them (`PolicyOptimizer`: PPO-clip, k3 KL to π_ref, AdamW), saves the new weights as
 /// the next policy version and announces them (`WeightsStore`, transport
 /// `checkpoint_file`), then tells the driver the iteration is done with its metrics.
+/// With value kind `critic` (PPO) it also trains the critic on the same minibatches
+/// (`CriticTrainer`) and saves it with every weights version (`<version>/critic/`), from
+/// which the value stage loads it.
 ///
 /// Custody of the samples ends when the new version is saved: a stage restarted after a
-/// crash reloads the newest saved version (weights, AdamW state, schedule step, and the
-/// summary it re-sends to the driver) and gets the unfinished iteration's samples again
-/// from the advantage stage.
+/// crash reloads the newest saved version (weights, AdamW state, schedule step, the critic
+/// and its AdamW state, and the summary it re-sends to the driver) and gets the unfinished
+/// iteration's samples again from the advantage stage.
 ///
 /// An iteration is complete when `prompts_per_iteration` groups are, a group being
 /// complete when the `group_samples` its samples announce are in; samples without a group
@@ -26,6 +29,7 @@ import SPOWire
 /// dropped (counted in `optimize/stale_samples`).
 public final class OptimizeWorker: StageWorker {
     private let optimizer: PolicyOptimizer
+    private let critic: CriticTrainer?
     private let store: WeightsStore
     private let samplesPerIteration: Int?
     private let promptsPerIteration: Int
@@ -67,6 +71,9 @@ public final class OptimizeWorker: StageWorker {
                 model: model, reference: reference, settings: spec.optimize, temperature: spec.sampling.temperature,
                 totalSteps: totalSteps, scheduleStep: latest.step)
             try ModelCheckpoint.restoreOptimizer(optimizer.adamw, layout: model.layout, from: directory)
+            critic = try CriticTrainer.forRun(
+                spec, policy: reference, totalSteps: totalSteps, resumingFrom: store.criticDirectory(latest.version),
+                scheduleStep: latest.step)
             iteration = latest.iteration
             version = latest.version
             doneMetrics = latest.metrics
@@ -78,9 +85,13 @@ public final class OptimizeWorker: StageWorker {
             optimizer = try PolicyOptimizer(
                 model: model, reference: reference, settings: spec.optimize, temperature: spec.sampling.temperature,
                 totalSteps: totalSteps)
+            let critic = try CriticTrainer.forRun(spec, policy: reference, totalSteps: totalSteps, resumingFrom: nil, scheduleStep: 0)
+            self.critic = critic
             iteration = 0
             version = 0
-            announcement = try store.save(model, optimizer: optimizer.adamw, state: .init(version: 0, iteration: 0, step: 0))
+            announcement = try store.save(
+                model, optimizer: optimizer.adamw, critic: critic.map { ($0.critic, $0.optimizer) },
+                state: .init(version: 0, iteration: 0, step: 0))
         }
         try runtime.publishWeights(announcement, iteration: iteration)
     }
@@ -103,6 +114,11 @@ public final class OptimizeWorker: StageWorker {
         nextBroadcast = now + Self.broadcastInterval
         try runtime.publishWeights(announcement, iteration: iteration)
         if let doneMetrics { runtime.sendMetrics(doneMetrics, iteration: iteration - 1, policyVersion: version) }
+    }
+
+    /// The critic and its optimizer, to save with each version (value kind critic).
+    private var criticCheckpoint: (critic: Critic, optimizer: CriticOptimizer?)? {
+        critic.map { ($0.critic, $0.optimizer) }
     }
 
     /// Samples an iteration is expected to hold, for the learning-rate schedule's length:
@@ -149,10 +165,12 @@ public final class OptimizeWorker: StageWorker {
         var training = ids.map { samples[$0]! }
         let received = training.count
         if dropsZeroAdvantageSamples { training.removeAll { $0.advantages.floatValues.allSatisfy { $0 == 0 } } }
-        let statistics = try optimizer.train(training, shuffleSeed: SeedDerivation.seed(runSeed, "optimize/\(iteration)"))
+        let shuffleSeed = SeedDerivation.seed(runSeed, "optimize/\(iteration)")
+        let statistics = try optimizer.train(training, shuffleSeed: shuffleSeed)
+        let criticStatistics = try critic?.train(training, shuffleSeed: shuffleSeed)
         version += 1
         iteration += 1
-        let metrics: [String: Double] = [
+        var metrics: [String: Double] = [
             "optimize/iteration_done": 1, "optimize/samples": Double(received),
             "optimize/trained_samples": Double(statistics.samples),
             "optimize/steps": Double(statistics.steps), "optimize/skipped_steps": Double(statistics.skippedSteps),
@@ -164,8 +182,9 @@ public final class OptimizeWorker: StageWorker {
             "optimize/loss_token_fraction": statistics.lossTokenFraction,
             "optimize/stale_samples": Double(staleSamples), "optimize/version": Double(version),
         ]
+        if let criticStatistics { metrics.merge(criticStatistics.metrics) { $1 } }
         announcement = try store.save(
-            optimizer.model, optimizer: optimizer.adamw,
+            optimizer.model, optimizer: optimizer.adamw, critic: criticCheckpoint,
             state: .init(version: version, iteration: iteration, step: optimizer.scheduleStep, metrics: metrics))
         try runtime.publishWeights(announcement, iteration: iteration)
         ids.forEach(runtime.finish)

@@ -16,6 +16,7 @@ import SPOWire
 ///   values their states in one batch, each distinct state once; this is the stage to
 ///   replicate. Metrics per batch: `value/states` (boundaries asked), `value/unique_states`,
 ///   `value/rollouts`, `value/tokens`, `value/seconds`.
+/// - `critic` (PPO): `CriticValueWorker` (`ValueStage.worker` picks the worker).
 ///
 /// - `tree` (SPO-tree): no rollouts; the leaves of a tree (one rollout each, with its
 ///   tree path) are gathered and the tree rebuilt (`TreeValues`); each leaf's boundary
@@ -49,7 +50,7 @@ public final class ValueWorker: StageWorker {
             binding = try RunResources.binding(spec)
             policy = PolicyHolder(model: try RunResources.initialModel(spec))
         case .critic:
-            throw RuntimeError("value kind \(spec.value.kind.rawValue) is not implemented by this build's value stage (it implements: none, monte_carlo, tree)")
+            throw RuntimeError("value kind critic is served by CriticValueWorker (ValueStage.worker picks it)")
         }
     }
 

@@ -9,11 +9,16 @@ import SPOWire
 ///                                     model.safetensors, optimizer.safetensors,
 ///                                     trainer_state.json {"version", "iteration", "step",
 ///                                     "metrics": the iteration's summary}
+///     <run>/weights/v000003/critic/   PPO only: the critic of the same version, a `Critic`
+///                                     checkpoint with its `CriticOptimizer` state
 ///     <run>/weights/latest.json       {"version": 3}, replaced after the directory is complete
 ///
 /// The announcement's `path` is the directory's `model.safetensors`, with its size and
-/// CRC-32; a reader checks both before loading. Versions older than the two newest are
-/// deleted as new ones appear.
+/// CRC-32; a reader checks both before loading. The critic directory is written (renamed
+/// into place whole) after the policy's files and before `latest.json` and the
+/// announcement, so a version that is announced or restored from has its critic; a
+/// critic reader finds it next to the announced file. Versions older than the two newest
+/// are deleted as new ones appear.
 public struct WeightsStore: Sendable {
     /// `<run>/weights`.
     public let directory: URL
@@ -28,6 +33,14 @@ public struct WeightsStore: Sendable {
     /// The checkpoint directory of `version`.
     public func versionDirectory(_ version: Int) -> URL {
         directory.appendingPathComponent(String(format: "v%06d", version))
+    }
+
+    /// The name of a version's critic subdirectory.
+    public static let criticDirectoryName = "critic"
+
+    /// The critic checkpoint directory of `version`.
+    public func criticDirectory(_ version: Int) -> URL {
+        versionDirectory(version).appendingPathComponent(Self.criticDirectoryName)
     }
 
     /// What `latest.json` and a version's `trainer_state.json` record.
@@ -50,12 +63,17 @@ public struct WeightsStore: Sendable {
         }
     }
 
-    /// Writes `model` (and `optimizer`'s state) as `state.version`, points `latest.json`
-    /// at it, prunes old versions and returns the announcement.
-    public func save(_ model: LlamaModel, optimizer: AdamW?, state: State) throws -> WeightsAnnouncement {
+    /// Writes `model` (and `optimizer`'s state) as `state.version`, and `critic` with its
+    /// optimizer's state when given, points `latest.json` at it, prunes old versions and
+    /// returns the announcement.
+    public func save(
+        _ model: LlamaModel, optimizer: AdamW?, critic: (critic: Critic, optimizer: CriticOptimizer?)? = nil,
+        state: State
+    ) throws -> WeightsAnnouncement {
         let target = versionDirectory(state.version)
         let stateData = try JSONEncoder().encode(state)
         try ModelCheckpoint.save(model, optimizer: optimizer, trainerState: stateData, to: target)
+        if let critic { try critic.critic.save(to: criticDirectory(state.version), optimizer: critic.optimizer) }
         try AtomicFile.write(stateData, to: directory.appendingPathComponent("latest.json"))
         prune(below: state.version - 1)
         return try announcement(version: state.version)
@@ -94,6 +112,19 @@ public struct WeightsStore: Sendable {
                     + "the announcement says \(announcement.totalBytes) bytes, \(announcement.checksum)")
         }
         return try ModelCheckpoint.loadModel(from: file.deletingLastPathComponent())
+    }
+
+    /// Loads the critic saved with the version an announcement names (its `critic/`
+    /// directory next to the announced file).
+    public static func loadCritic(_ announcement: WeightsAnnouncement) throws -> Critic {
+        guard case .file(let path) = announcement.source else {
+            throw RuntimeError("weights version \(announcement.version) are streamed in chunks; this build reads critic checkpoint files only (weights_transport checkpoint_file)")
+        }
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(criticDirectoryName)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(ModelCheckpoint.weightsFile).path) else {
+            throw RuntimeError("weights version \(announcement.version) has no critic at \(directory.path) (value kind critic needs the optimizer to save one)")
+        }
+        return try Critic.load(from: directory)
     }
 
     private func prune(below version: Int) {

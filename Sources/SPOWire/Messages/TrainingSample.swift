@@ -7,7 +7,9 @@
 /// (str, optional: the prompt's group, `<prompt_id>@<iteration>`) and group_samples (int
 /// ≥ 1, optional, with group_id: how many samples the producer sends for that group, so
 /// the optimizer knows when an iteration is complete even when the count varies, as one
-/// sample per tree edge does).
+/// sample per tree edge does), old_values and returns (f32 [T], optional, both or neither:
+/// a critic's V_old(s_t) and the regression target G_t at each response token, 0 over the
+/// prompt; see `ValueTargets`). Optional keys are encoded only when present.
 public struct TrainingSample: Sendable, Equatable, WireBody {
     /// Token ids, i32 [T].
     public let tokens: NumericArray
@@ -24,11 +26,14 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
     /// The group this sample belongs to and the number of samples sent for it, when the
     /// producer says.
     public let group: SampleGroup?
+    /// The critic's old values and returns, f32 [T] each, when the method trains a critic.
+    public let valueTargets: ValueTargets?
 
     /// Checks dtypes and that every per-token array has T entries.
     public init(
         tokens: NumericArray, promptLength: Int, lossMask: NumericArray, advantages: NumericArray,
-        oldLogProbs: NumericArray, referenceLogProbs: NumericArray? = nil, group: SampleGroup? = nil
+        oldLogProbs: NumericArray, referenceLogProbs: NumericArray? = nil, group: SampleGroup? = nil,
+        valueTargets: ValueTargets? = nil
     ) throws(WireValidationError) {
         try tokens.requireVector(.i32, field: "tokens")
         let length = tokens.elementCount
@@ -43,6 +48,7 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
         try advantages.requireVector(.f32, count: length, field: "advantages", meaning: meaning)
         try oldLogProbs.requireVector(.f32, count: length, field: "old_log_probs", meaning: meaning)
         try referenceLogProbs?.requireVector(.f32, count: length, field: "reference_log_probs", meaning: meaning)
+        try valueTargets?.oldValues.requireVector(.f32, count: length, field: "old_values", meaning: meaning)
         self.tokens = tokens
         self.promptLength = promptLength
         self.lossMask = lossMask
@@ -50,17 +56,19 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
         self.oldLogProbs = oldLogProbs
         self.referenceLogProbs = referenceLogProbs
         self.group = group
+        self.valueTargets = valueTargets
     }
 
     /// The same from Swift arrays.
     public init(
         tokens: [Int32], promptLength: Int, lossMask: [UInt8], advantages: [Float],
-        oldLogProbs: [Float], referenceLogProbs: [Float]? = nil, group: SampleGroup? = nil
+        oldLogProbs: [Float], referenceLogProbs: [Float]? = nil, group: SampleGroup? = nil,
+        valueTargets: ValueTargets? = nil
     ) throws(WireValidationError) {
         try self.init(
             tokens: NumericArray(tokens), promptLength: promptLength, lossMask: NumericArray(lossMask),
             advantages: NumericArray(advantages), oldLogProbs: NumericArray(oldLogProbs),
-            referenceLogProbs: referenceLogProbs.map { NumericArray($0) }, group: group)
+            referenceLogProbs: referenceLogProbs.map { NumericArray($0) }, group: group, valueTargets: valueTargets)
     }
 
     init(fields: WireFields) throws(WireValidationError) {
@@ -69,7 +77,7 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
             lossMask: fields.numericArray("loss_mask"), advantages: fields.numericArray("advantages"),
             oldLogProbs: fields.numericArray("old_log_probs"),
             referenceLogProbs: fields.optionalNumericArray("reference_log_probs"),
-            group: SampleGroup(fields: fields))
+            group: SampleGroup(fields: fields), valueTargets: ValueTargets(fields: fields))
     }
 
     var wireMap: MessagePackMap {
@@ -82,6 +90,10 @@ public struct TrainingSample: Sendable, Equatable, WireBody {
         if let group {
             map["group_id"] = .string(group.id)
             map["group_samples"] = .int(Int64(group.samples))
+        }
+        if let valueTargets {
+            map["old_values"] = valueTargets.oldValues.messagePack
+            map["returns"] = valueTargets.returns.messagePack
         }
         return map
     }
