@@ -54,16 +54,16 @@ final class DriverPiecesTests: XCTestCase {
         XCTAssertNotEqual(SeedDerivation.seed(1, "a"), SeedDerivation.seed(2, "a"))
     }
 
-    /// The tiny GRPO, RLOO, SPO-chain, VinePPO and PPO specs run; SPO-tree needs tree
-    /// sampling, which this build's stages lack, and says so before starting anything.
+    /// The tiny GRPO, RLOO, SPO-chain, SPO-tree, VinePPO and PPO specs run; TreePO needs
+    /// TreePO sampling, which this build's stages lack, and says so before starting anything.
     func testUnsupportedFeaturesAreNamedUpFront() throws {
         let tiny = PipelineEndToEndTests.repository.appendingPathComponent("pipelines/tiny")
         func resolve(_ name: String) throws -> ResolvedPipelineSpec {
             try PipelineSpec.resolve(contentsOf: tiny.appendingPathComponent("\(name).json"))
         }
-        for name in ["grpo", "rloo", "spo-chain", "vineppo", "ppo"] {
+        for name in ["grpo", "rloo", "spo-chain", "spo-tree", "vineppo", "ppo"] {
             XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve(name)), [], name)
         }
-        XCTAssertTrue(PipelineDriver.unsupportedFeatures(of: try resolve("spo-tree")).contains("tree sampling"))
+        XCTAssertTrue(PipelineDriver.unsupportedFeatures(of: try resolve("treepo")).contains("TreePO sampling"))
     }
 }
