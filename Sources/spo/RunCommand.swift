@@ -17,7 +17,9 @@ struct Run: ParsableCommand {
             SIGTERM stops every stage cleanly. Exits non-zero on failure or interruption.
             """)
 
-    @Argument(help: "Pipeline spec JSON file.") var spec: String
+    @Argument(help: "Pipeline spec JSON file (not with --resume).") var spec: String?
+    @Option(help: "Continue the run in this run directory from its newest saved weights version, with its resolved spec.")
+    var resume: String?
     @Flag(name: .customLong("print-resolved"), help: "Print the spec with every default filled in and exit.")
     var printResolved = false
     @Flag(help: "Replace an earlier run in the run directory.") var overwrite = false
@@ -26,10 +28,24 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("stage-directory"), help: "Directory of the spo-<stage> executables (default: this executable's).")
     var stageDirectory: String?
 
+    func validate() throws {
+        guard (spec == nil) != (resume == nil) else {
+            throw ValidationError("give a SPEC to start a run, or --resume RUN_DIRECTORY to continue one (not both)")
+        }
+    }
+
     func run() throws {
         let resolved: ResolvedPipelineSpec
         do {
-            resolved = try PipelineSpec.resolve(contentsOf: URL(fileURLWithPath: spec))
+            if let resume {
+                let url = URL(fileURLWithPath: resume).appendingPathComponent("resolved-spec.json")
+                guard let data = try? Data(contentsOf: url) else {
+                    throw ValidationError("--resume \(resume): no \(url.path); is it a run directory?")
+                }
+                resolved = try ResolvedPipelineSpec(canonicalJSON: data)
+            } else {
+                resolved = try PipelineSpec.resolve(contentsOf: URL(fileURLWithPath: spec!))
+            }
         } catch let error as PipelineSpecError {
             error.issues.forEach { print($0) }
             throw ExitCode(1)
@@ -41,6 +57,7 @@ struct Run: ParsableCommand {
         var options = DriverOptions(
             stageDirectory: stageDirectory.map { URL(fileURLWithPath: $0) } ?? DriverOptions.executableDirectory)
         options.overwrite = overwrite
+        options.resume = resume != nil
         options.echoStageLogs = !quiet
         let driver = PipelineDriver(spec: resolved, options: options)
         let result = try driver.run()

@@ -94,6 +94,51 @@ final class PipelineEndToEndTests: XCTestCase {
 }
 
 extension PipelineEndToEndTests {
+    /// `spo run --resume`: a run stopped by SIGINT after some iterations and resumed
+    /// trains exactly as an uninterrupted run with the same seed: the same reward, KL,
+    /// loss, gradient norm and advantage statistics in every iteration (the optimizer
+    /// reloads the newest version with its AdamW state and schedule step; every seed
+    /// depends on the iteration, not on the process).
+    func testInterruptedRunResumesExactly() throws {
+        let checkpoint = try makeStartingPolicy()
+        let (specURL, _) = try writeSpec(checkpoint: checkpoint)
+        var spec = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: specURL)) as? [String: Any])
+        spec["iterations"] = 6
+        func write(_ name: String) throws -> (URL, URL) {
+            let run = directory.appendingPathComponent(name)
+            spec["run_directory"] = run.path
+            let url = directory.appendingPathComponent("\(name).json")
+            try JSONSerialization.data(withJSONObject: spec, options: [.sortedKeys]).write(to: url)
+            return (url, run)
+        }
+        let (wholeSpec, wholeRun) = try write("whole")
+        let (cutSpec, cutRun) = try write("cut")
+        XCTAssertEqual(try runPipeline(wholeSpec).status, 0)
+        func records(_ run: URL) throws -> [[String: Any]] {
+            try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+                .map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        }
+        var interrupted = false
+        let first = try harness.runSPO(["run", cutSpec.path, "--quiet"]) { process in
+            guard !interrupted, (try? records(cutRun).count) ?? 0 >= 3 else { return }
+            kill(process.processIdentifier, SIGINT)
+            interrupted = true
+        }
+        XCTAssertEqual(first.status, 128 + SIGINT, first.output.suffix(2000) + "")
+        let done = try records(cutRun).count
+        XCTAssertLessThan(done, 6)
+        let second = try harness.runSPO(["run", "--resume", cutRun.path, "--quiet"])
+        XCTAssertEqual(second.status, 0, second.output.suffix(3000) + "")
+        XCTAssertTrue(second.output.contains("resuming at iteration"), second.output)
+        let whole = try records(wholeRun), resumed = try records(cutRun)
+        XCTAssertEqual(resumed.count, 6)
+        for (a, b) in zip(whole, resumed) {
+            for key in ["iteration", "policy_version", "reward_mean", "kl", "policy_loss", "gradient_norm", "advantage_std", "samples_consumed"] {
+                XCTAssertEqual("\(a[key] ?? "nil")", "\(b[key] ?? "nil")", "\(key) at iteration \(a["iteration"] ?? "?")")
+            }
+        }
+    }
+
     /// SIGKILL one replica of every stage mid-run, one after another (two generate
     /// replicas, so one dies while the other serves): the driver restarts each, producers
     /// re-send what was unacknowledged, work done twice is recognised by its id, and every

@@ -66,15 +66,21 @@ struct PipelineHarness {
     /// Runs `spo run SPEC` from the repository root; returns its exit status and output.
     /// `whileRunning` is called every 50 ms until it exits.
     func runPipeline(_ spec: URL, whileRunning: () throws -> Void = {}) throws -> (status: Int32, output: String) {
+        try runSPO(["run", spec.path, "--quiet"]) { _ in try whileRunning() }
+    }
+
+    /// Runs `spo ARGUMENTS` from the repository root; returns its exit status and output.
+    /// `whileRunning` is called with the process every 50 ms until it exits.
+    func runSPO(_ arguments: [String], whileRunning: (Process) throws -> Void = { _ in }) throws -> (status: Int32, output: String) {
         let spo = DriverLocation.buildDirectory.appendingPathComponent("spo")
         guard FileManager.default.isExecutableFile(atPath: spo.path) else {
             throw XCTSkip("no spo executable next to the test bundle at \(spo.path); build the package first")
         }
         let process = Process()
         process.executableURL = spo
-        process.arguments = ["run", spec.path, "--quiet"]
+        process.arguments = arguments
         process.currentDirectoryURL = Self.repository
-        let outputURL = directory.appendingPathComponent("spo-run.out")
+        let outputURL = directory.appendingPathComponent("spo-\(UUID().uuidString.prefix(8)).out")
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputURL)
         process.standardOutput = output
@@ -82,7 +88,7 @@ struct PipelineHarness {
         try process.run()
         let deadline = Date().addingTimeInterval(600)
         while process.isRunning, Date() < deadline {
-            try whileRunning()
+            try whileRunning(process)
             Thread.sleep(forTimeInterval: 0.05)
         }
         if process.isRunning {

@@ -11,6 +11,9 @@ public struct DriverOptions: Sendable {
     public var stageDirectory: URL
     /// Replace an earlier run in the run directory instead of refusing to start.
     public var overwrite = false
+    /// Continue the run in the run directory from its newest saved weights version
+    /// instead of starting afresh.
+    public var resume = false
     /// Echo the stages' log lines to standard error (they always go to `<run>/logs`).
     public var echoStageLogs = true
     /// Every stage replica must send its first heartbeat within this time.
@@ -164,7 +167,7 @@ public final class PipelineDriver {
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
                     + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, ppo, spo-chain, spo-tree and vineppo on one host.")
         }
-        try prepareRunDirectory()
+        let startIteration = try options.resume ? prepareResume() : prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
         let signals = SignalWatcher()
         let context = try ZMQContext()
@@ -180,10 +183,14 @@ public final class PipelineDriver {
             try waitUntilReady(sockets, signals: signals)
             let metricsLog = try MetricsLog(url: metricsURL)
             let evaluation = try RunEvaluation(spec: spec, binding: binding, runDirectory: runDirectory)
-            var sampledTokens = 0
-            try evaluate(evaluation, iterationsDone: 0, sampledTokens: 0, sockets: sockets, signals: signals)
+            var sampledTokens = try Self.sampledTokens(inMetrics: metricsURL)
+            if startIteration == 0 {
+                try evaluate(evaluation, iterationsDone: 0, sampledTokens: 0, sockets: sockets, signals: signals)
+            } else {
+                logs.write("driver", "resuming at iteration \(startIteration + 1)/\(spec.iterations) from weights version \(startIteration)")
+            }
             let expectedGroups = spec.sampling.promptsPerIteration
-            for current in 0..<spec.iterations {
+            for current in startIteration..<spec.iterations {
                 iteration = current
                 let started = ContinuousClock.now
                 try sendPrompts(schedule, binding: binding, samplesPerPrompt: samplesPerPrompt, sockets: sockets)
@@ -277,7 +284,9 @@ public final class PipelineDriver {
         return missing
     }
 
-    private func prepareRunDirectory() throws {
+    /// Makes a fresh run directory (replacing an earlier run with `overwrite`) and writes
+    /// the resolved spec; returns 0, the iteration to start at.
+    private func prepareRunDirectory() throws -> Int {
         let manager = FileManager.default
         let earlier = ["resolved-spec.json", "metrics.jsonl", "weights", "logs", "sockets"]
         let present = earlier.filter { manager.fileExists(atPath: runDirectory.appendingPathComponent($0).path) }
@@ -291,6 +300,34 @@ public final class PipelineDriver {
         }
         try manager.createDirectory(at: runDirectory, withIntermediateDirectories: true)
         try AtomicFile.write(spec.canonicalJSON(), to: resolvedSpecURL)
+        return 0
+    }
+
+    /// For `resume`: the iterations the newest saved weights version has done (where the
+    /// run continues: the optimizer reloads that version with its AdamW state and schedule
+    /// step, and every seed depends on the iteration, not on the process), with the
+    /// metrics and evaluations of later iterations removed so none is written twice.
+    private func prepareResume() throws -> Int {
+        guard FileManager.default.fileExists(atPath: resolvedSpecURL.path) else {
+            throw RuntimeError("cannot resume: \(resolvedSpecURL.path) does not exist (no run started in \(spec.runDirectory))")
+        }
+        let done = try WeightsStore(runDirectory: runDirectory).latest()?.iteration ?? 0
+        guard done < spec.iterations else {
+            throw RuntimeError("cannot resume: the run in \(spec.runDirectory) finished its \(spec.iterations) iterations")
+        }
+        try MetricsLog.truncate(url: metricsURL, keepingWhere: "iteration", atMost: done - 1)
+        try MetricsLog.truncate(
+            url: runDirectory.appendingPathComponent("evaluations.jsonl"), keepingWhere: "iteration", atMost: done)
+        return done
+    }
+
+    /// Tokens sampled for training in the iterations `metrics.jsonl` records (0 when absent).
+    static func sampledTokens(inMetrics url: URL) throws -> Int {
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return 0 }
+        return text.split(separator: "\n").reduce(0) { total, line in
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return total + ((object?["generated_tokens"] as? Int) ?? 0) + ((object?["value_tokens"] as? Int) ?? 0)
+        }
     }
 
     private func openSockets(_ context: ZMQContext) throws -> Sockets {
