@@ -7,6 +7,8 @@ import SPOWire
 /// `TrainingSampleLayout`, carrying the group and its size) whose tokens carry:
 ///
 /// - `grpo`, `rloo` (docs/method.md section 6): the response's A_i (`GroupAdvantage`);
+/// - `tree` (section 4): one sample per edge with a non-zero advantage (a tree whose
+///   edges are all 0 sends its first edge, for the group count);
 /// - `chain` (section 3): A_j = V̂(b_{j+1}) − V̂(b_j) of the segment holding the token,
 ///   from the boundary values (V̂(b_S) = R(τ)); tokens of uncredited segments carry 0
 ///   (`ChainAdvantage`);
@@ -127,7 +129,12 @@ public final class AdvantageWorker: StageWorker {
         if case .tree(let form, let stdEpsilon) = credit {
             let values = try TreeValues(leaves: valued.map(Self.treeLeaf))
             let prompt = valued[0].segmented.rollout.promptTokens.int32Values
-            let edges = values.edges(form: form, stdEpsilon: stdEpsilon)
+            // Zero-advantage edges are not sent (the optimizer would drop them); a tree
+            // whose edges are all zero sends its first edge alone, so the optimizer still
+            // hears the group is complete (and drops it).
+            let all = values.edges(form: form, stdEpsilon: stdEpsilon)
+            let nonZero = all.filter { !$0.isZero }
+            let edges = nonZero.isEmpty ? [all[0]] : nonZero
             let sampleGroup = try SampleGroup(id: group, samples: edges.count)
             return try edges.map { edge in
                 (edge.path.map(String.init).joined(separator: "."),
