@@ -54,19 +54,18 @@ final class DriverPiecesTests: XCTestCase {
         XCTAssertNotEqual(SeedDerivation.seed(1, "a"), SeedDerivation.seed(2, "a"))
     }
 
-    /// The tiny GRPO and RLOO specs run; SPO-chain needs a cutpoint partition, Monte Carlo
-    /// values and chain advantages, which this build's stages lack, and says so before
-    /// starting anything.
+    /// The tiny specs of the methods this build runs need nothing it lacks; streamed
+    /// weights are named before starting anything.
     func testUnsupportedFeaturesAreNamedUpFront() throws {
         let tiny = PipelineEndToEndTests.repository.appendingPathComponent("pipelines/tiny")
         func resolve(_ name: String) throws -> ResolvedPipelineSpec {
             try PipelineSpec.resolve(contentsOf: tiny.appendingPathComponent("\(name).json"))
         }
-        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve("grpo")), [])
-        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve("rloo")), [])
-        XCTAssertEqual(
-            PipelineDriver.unsupportedFeatures(of: try resolve("spo-chain")),
-            ["partition kind cutpoint (implemented: whole)", "value kind monte_carlo (implemented: none)",
-             "advantage kind chain (implemented: grpo, rloo)"])
+        for method in ["grpo", "rloo", "spo-chain", "spo-tree", "treepo", "vineppo"] {
+            XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve(method)), [], method)
+        }
+        var streamed = try resolve("treepo")
+        streamed.weightsTransport = .stream
+        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: streamed), ["weights_transport stream (implemented: checkpoint_file)"])
     }
 }

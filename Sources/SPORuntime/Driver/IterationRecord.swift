@@ -39,7 +39,8 @@ public struct IterationRecord: Sendable, Equatable {
         return (sums[numerator] ?? 0) / d
     }
 
-    /// The JSON object written to `metrics.jsonl`.
+    /// The JSON object written to `metrics.jsonl`; TreePO's `generate/treepo_*` counts
+    /// appear as `treepo_*`.
     public var json: [String: Any] {
         let o = optimize ?? [:]
         func value(_ key: String) -> Double { o[key] ?? .nan }
@@ -70,6 +71,9 @@ public struct IterationRecord: Sendable, Equatable {
             "independent_sampling_tokens": sums["generate/independent_tokens"].map { Int($0) } ?? NSNull(),
             "generation_seconds": sums["generate/seconds"] ?? 0, "value_seconds": sums["value/seconds"] ?? 0,
         ]
+        for (name, sum) in sums where name.hasPrefix("generate/treepo_") {
+            object[String(name.dropFirst("generate/".count))] = Int(sum)
+        }
         for (key, entry) in object { if let number = entry as? Double, !number.isFinite { object[key] = NSNull() } }
         return object
     }

@@ -155,7 +155,7 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain, spo-tree and vineppo on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, spo-chain, spo-tree, treepo and vineppo on one host.")
         }
         try prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
@@ -256,10 +256,9 @@ public final class PipelineDriver {
         if ![.none, .monteCarlo, .tree].contains(spec.value.kind) {
             missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo, tree)")
         }
-        if ![.grpo, .rloo, .chain, .tree].contains(spec.advantage.kind) {
-            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree)")
+        if ![.grpo, .rloo, .chain, .tree, .treePO].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree, treepo)")
         }
-        if case .treePO? = spec.tree { missing.append("TreePO sampling") }
         if spec.weightsTransport != .checkpointFile {
             missing.append("weights_transport \(spec.weightsTransport.rawValue) (implemented: checkpoint_file)")
         }

@@ -9,7 +9,10 @@ import SPOWire
 /// - `grpo`, `rloo` (docs/method.md section 6): the response's A_i (`GroupAdvantage`);
 /// - `chain` (section 3): A_j = V̂(b_{j+1}) − V̂(b_j) of the segment holding the token,
 ///   from the boundary values (V̂(b_S) = R(τ)); tokens of uncredited segments carry 0
-///   (`ChainAdvantage`).
+///   (`ChainAdvantage`);
+/// - `tree` (section 4): one sample per tree edge (`TreeValues.edges`);
+/// - `treepo` (section 5): one sample per leaf, the leaf's Â_i (`TreePOAdvantage`, from
+///   the leaves' tree paths and rewards) on every response token.
 ///
 /// Metrics per group: rollouts, reward sum, correct, truncated, response tokens,
 /// credited segments, and the Monte Carlo rollouts and tokens behind the values.
@@ -35,8 +38,9 @@ public final class AdvantageWorker: StageWorker {
         case .rloo: credit = .group { GroupAdvantage.rloo(rewards: $0) }
         case .chain: credit = .chain
         case .tree(let form, let stdEpsilon): credit = .tree(form, stdEpsilon)
-        case .treePO, .gae:
-            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, tree)")
+        case .treePO: credit = .treePO
+        case .gae:
+            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, tree, treepo)")
         }
         groupSize = spec.sampling.samplesPerPrompt
         if groupSize == nil, spec.tree == nil {
@@ -113,6 +117,8 @@ public final class AdvantageWorker: StageWorker {
         case chain
         /// One sample per tree edge, A = V(child) − V(parent) (or over the siblings' std).
         case tree(TreeAdvantageForm, Double)
+        /// One advantage per tree leaf from the subtree means of the rewards, on every token.
+        case treePO
     }
 
     /// The group's training samples (before their group is attached): a name for the id
@@ -154,6 +160,11 @@ public final class AdvantageWorker: StageWorker {
         switch credit {
         case .group(let estimator):
             return zip(members, estimator(rewards)).map { member, advantage in
+                [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength)
+            }
+        case .treePO:
+            let paths = members.map { Self.treeLeaf($0).path }
+            return zip(members, TreePOAdvantage.advantages(paths: paths, rewards: rewards)).map { member, advantage in
                 [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength)
             }
         case .chain, .tree:
