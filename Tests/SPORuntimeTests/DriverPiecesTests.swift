@@ -54,16 +54,18 @@ final class DriverPiecesTests: XCTestCase {
         XCTAssertNotEqual(SeedDerivation.seed(1, "a"), SeedDerivation.seed(2, "a"))
     }
 
-    /// The tiny GRPO, RLOO, SPO-chain, SPO-tree, VinePPO and PPO specs run; TreePO needs
-    /// TreePO sampling, which this build's stages lack, and says so before starting anything.
+    /// The tiny specs of the methods this build runs need nothing it lacks; streamed
+    /// weights are named before starting anything.
     func testUnsupportedFeaturesAreNamedUpFront() throws {
         let tiny = PipelineEndToEndTests.repository.appendingPathComponent("pipelines/tiny")
         func resolve(_ name: String) throws -> ResolvedPipelineSpec {
             try PipelineSpec.resolve(contentsOf: tiny.appendingPathComponent("\(name).json"))
         }
-        for name in ["grpo", "rloo", "spo-chain", "spo-tree", "vineppo", "ppo"] {
-            XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve(name)), [], name)
+        for method in ["grpo", "rloo", "ppo", "spo-chain", "spo-tree", "treepo", "vineppo"] {
+            XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: try resolve(method)), [], method)
         }
-        XCTAssertTrue(PipelineDriver.unsupportedFeatures(of: try resolve("treepo")).contains("TreePO sampling"))
+        var streamed = try resolve("treepo")
+        streamed.weightsTransport = .stream
+        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: streamed), ["weights_transport stream (implemented: checkpoint_file)"])
     }
 }

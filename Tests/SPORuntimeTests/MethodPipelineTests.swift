@@ -102,6 +102,36 @@ final class MethodPipelineTests: XCTestCase {
         assertRewardRises(records, by: 0.08)
     }
 
+    /// TreePO: 2 copies of each prompt grown to 8 leaves in 6-token segments (4 levels fill
+    /// the 24-token limit), even branching, the fallback filling every budget; one sample
+    /// per leaf with its subtree-baseline advantage, no probability mask, nothing dropped.
+    /// Prefix sharing decodes fewer tokens than sampling the leaves independently.
+    func testTreePORaisesReward() throws {
+        let records = try run(method: "treepo", extra: [
+            "tree": ["kind": "treepo", "initial_copies": 2, "leaf_budget": 8, "max_depth": 4, "segment_tokens": 6],
+        ])
+        var generated = 0, independent = 0, stopTotals = [String: Int]()
+        for (index, record) in records.enumerated() {
+            XCTAssertEqual(record["rollouts_generated"] as? Int, 8 * 8, "iteration \(index): 8 leaves per tree")
+            XCTAssertEqual(record["samples_consumed"] as? Int, 8 * 8, "iteration \(index): one sample per leaf")
+            XCTAssertEqual(record["samples_trained"] as? Int, 8 * 8, "iteration \(index)")
+            XCTAssertEqual(record["loss_token_fraction"] as? Double ?? 0, 1, "iteration \(index)")
+            let stops = ["eos", "answer", "length", "max_depth", "repetition"].map { record["treepo_stop_\($0)"] as? Int ?? -1 }
+            XCTAssertEqual(stops.reduce(0, +), 8 * 8, "iteration \(index): stops \(stops)")
+            for key in ["stop_eos", "stop_answer", "stop_length", "stop_max_depth", "stop_repetition", "restarts",
+                        "refilled_tokens", "discarded_tokens"] {
+                stopTotals[key, default: 0] += record["treepo_\(key)"] as? Int ?? 0
+            }
+            generated += record["generated_tokens"] as? Int ?? .max / 32
+            independent += record["independent_sampling_tokens"] as? Int ?? 0
+        }
+        print(String(format: "TreePO decoded %d tokens where sampling its leaves independently decodes %d: %.1f%% less",
+                     generated, independent, 100 * (1 - Double(generated) / Double(independent)))
+              + "; over the run: \(stopTotals.sorted { $0.key < $1.key })")
+        XCTAssertLessThan(generated, independent)
+        assertRewardRises(records, by: 0.08)
+    }
+
     /// RLOO: leave-one-out trajectory advantages.
     func testRLOORaisesReward() throws {
         assertRewardRises(try run(method: "rloo"), by: 0.1)

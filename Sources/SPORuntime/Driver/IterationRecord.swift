@@ -39,7 +39,8 @@ public struct IterationRecord: Sendable, Equatable {
         return (sums[numerator] ?? 0) / d
     }
 
-    /// The JSON object written to `metrics.jsonl`.
+    /// The JSON object written to `metrics.jsonl`; TreePO's `generate/treepo_*` counts
+    /// appear as `treepo_*`.
     public var json: [String: Any] {
         let o = optimize ?? [:]
         func value(_ key: String) -> Double { o[key] ?? .nan }
@@ -74,6 +75,9 @@ public struct IterationRecord: Sendable, Equatable {
             "value_gradient_norm": value("optimize/value_gradient_norm"),
             "critic_training_seconds": value("optimize/critic_seconds"),
         ]
+        for (name, sum) in sums where name.hasPrefix("generate/treepo_") {
+            object[String(name.dropFirst("generate/".count))] = Int(sum)
+        }
         for (key, entry) in object { if let number = entry as? Double, !number.isFinite { object[key] = NSNull() } }
         return object
     }

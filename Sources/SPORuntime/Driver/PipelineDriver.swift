@@ -165,7 +165,7 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, ppo, spo-chain, spo-tree and vineppo on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, ppo, spo-chain, spo-tree, treepo and vineppo on one host.")
         }
         let startIteration = try options.resume ? prepareResume() : prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
@@ -270,10 +270,9 @@ public final class PipelineDriver {
         if ![.none, .monteCarlo, .tree, .critic].contains(spec.value.kind) {
             missing.append("value kind \(spec.value.kind.rawValue) (implemented: none, monte_carlo, tree, critic)")
         }
-        if ![.grpo, .rloo, .chain, .tree, .gae].contains(spec.advantage.kind) {
-            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree, gae)")
+        if ![.grpo, .rloo, .chain, .tree, .treePO, .gae].contains(spec.advantage.kind) {
+            missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree, treepo, gae)")
         }
-        if case .treePO? = spec.tree { missing.append("TreePO sampling") }
         if spec.weightsTransport != .checkpointFile {
             missing.append("weights_transport \(spec.weightsTransport.rawValue) (implemented: checkpoint_file)")
         }

@@ -16,6 +16,8 @@ import SPOWire
 ///   (`token_values`) with the reward on the last token; the sample also carries the
 ///   critic's targets V_old(s_t) and G_t (`old_values`, `returns`). A rollout without token
 ///   values is credited as if V = 0 (A_t = G_t = the return), with a log line.
+/// - `treepo` (section 5): one sample per leaf, the leaf's Â_i (`TreePOAdvantage`, from
+///   the leaves' tree paths and rewards) on every response token.
 ///
 /// Metrics per group: rollouts, reward sum, correct, truncated, response tokens,
 /// credited segments, and the Monte Carlo rollouts and tokens behind the values.
@@ -42,8 +44,7 @@ public final class AdvantageWorker: StageWorker {
         case .chain: credit = .chain
         case .tree(let form, let stdEpsilon): credit = .tree(form, stdEpsilon)
         case .gae(let gamma, let lambda): credit = .gae(gamma: gamma, lambda: lambda)
-        case .treePO:
-            throw RuntimeError("advantage kind \(spec.advantage.kind.rawValue) is not implemented by this build's advantage stage (it implements: grpo, rloo, chain, tree, gae)")
+        case .treePO: credit = .treePO
         }
         groupSize = spec.sampling.samplesPerPrompt
         if groupSize == nil, spec.tree == nil {
@@ -117,6 +118,8 @@ public final class AdvantageWorker: StageWorker {
         case tree(TreeAdvantageForm, Double)
         /// GAE from each response's critic values.
         case gae(gamma: Double, lambda: Double)
+        /// One advantage per tree leaf from the subtree means of the rewards, on every token.
+        case treePO
     }
 
     /// The group's training samples, each naming its group and the group's size: a name
@@ -169,11 +172,16 @@ public final class AdvantageWorker: StageWorker {
         var valueTargets: (oldValues: [Float], returns: [Float])? = nil
     }
 
-    /// The per-token credit of each member (group, chain and GAE credit).
+    /// The per-token credit of each member (group, TreePO, chain and GAE credit).
     private func tokenCredits(_ members: [ValuedRollout], rewards: [Double], runtime: StageRuntime) throws -> [TokenCredit] {
         switch credit {
         case .group(let estimator):
             return zip(members, estimator(rewards)).map { member, advantage in
+                TokenCredit(advantages: [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength))
+            }
+        case .treePO:
+            let paths = members.map { Self.treeLeaf($0).path }
+            return zip(members, TreePOAdvantage.advantages(paths: paths, rewards: rewards)).map { member, advantage in
                 TokenCredit(advantages: [Float](repeating: Float(advantage), count: member.segmented.rollout.responseLength))
             }
         case .chain, .tree:

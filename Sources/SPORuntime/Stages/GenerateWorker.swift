@@ -20,21 +20,24 @@ import SPOWire
 public final class GenerateWorker: StageWorker {
     private let binding: TaskBinding
     private let sampling: SamplingSettings
-    private let treeSampler: SPOTreeSampler?
+    private let treeSampler: TreeSampler?
     private let runSeed: UInt64
     private let policy: PolicyHolder
 
     /// Loads the task, tokenizer and starting policy of the runtime's spec.
     public init(runtime: StageRuntime) throws {
         let spec = runtime.spec
+        binding = try RunResources.binding(spec)
         switch spec.tree {
         case nil: treeSampler = nil
-        case .spoTree(let tree)?: treeSampler = try SPOTreeSampler(tree: tree, sampling: spec.sampling, runSeed: spec.seed)
-        case .treePO?: throw RuntimeError("TreePO sampling is not implemented by this build's generate stage (it samples independent responses and SPO-trees)")
+        case .spoTree(let tree)?:
+            treeSampler = .spoTree(try SPOTreeSampler(tree: tree, sampling: spec.sampling, runSeed: spec.seed))
+        case .treePO(let tree)?:
+            treeSampler = .treePO(try TreePOSampler(
+                tree: tree, sampling: spec.sampling, runSeed: spec.seed, answer: TreePOAnswerCheck(reward: binding.spec.reward)))
         }
         sampling = spec.sampling
         runSeed = spec.seed
-        binding = try RunResources.binding(spec)
         let model = try RunResources.initialModel(spec)
         guard binding.tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw RuntimeError("tokenizer \(spec.tokenizer) has \(binding.tokenizer.vocabularySize) tokens, more than the model's vocab_size \(model.config.vocabularySize)")
@@ -104,34 +107,52 @@ public final class GenerateWorker: StageWorker {
             iteration: iteration, policyVersion: version)
     }
 
-    /// SPO-tree sampling (`SPOTreeSampler`): one tree per prompt, every leaf one rollout
-    /// (id `rollout/<group>/<leaf>`, leaves in path order) carrying its tree path and the
-    /// tree's leaf count. Metrics add `generate/independent_tokens`, what sampling each
-    /// leaf on its own would have decoded.
-    private func generateTrees(_ batch: PromptBatch, message: Message, sampler: SPOTreeSampler, runtime: StageRuntime) throws {
+    /// The tree sampler of a tree method.
+    private enum TreeSampler {
+        case spoTree(SPOTreeSampler)
+        case treePO(TreePOSampler)
+    }
+
+    /// Tree sampling (`SPOTreeSampler`, `TreePOSampler`): one tree per prompt, every leaf
+    /// one rollout (id `rollout/<group>/<leaf>`, leaves in path order) carrying its tree
+    /// path and the tree's leaf count; a truncated leaf (TreePO: also cut by max depth or
+    /// repetition) is sent with stop reason `length`, a TreePO leaf cut after its answer
+    /// line with `stop_sequence`. Metrics add `generate/independent_tokens`, what sampling
+    /// each leaf on its own would have decoded, and for TreePO `TreePOTree.metrics`.
+    private func generateTrees(_ batch: PromptBatch, message: Message, sampler: TreeSampler, runtime: StageRuntime) throws {
         let started = Date()
         let iteration = message.envelope.iteration
         let version = policy.version
         let prompts = batch.prompts
-        let trees = try sampler.sample(
-            prompts.map { TreePrompt(tokens: $0.tokens.int32Values, groupID: Self.groupID($0.promptID, iteration)) },
-            engine: InferenceEngine(model: policy.model), tokenizer: binding.tokenizer,
-            reward: { p, response, truncated in
-                prompts[p].answer.map {
-                    binding.spec.reward(response: binding.tokenizer.decode(response), gold: $0, truncated: truncated)
-                } ?? 0
-            })
-        var cost = TreeSamplingCost.zero
+        let treePrompts = prompts.map { TreePrompt(tokens: $0.tokens.int32Values, groupID: Self.groupID($0.promptID, iteration)) }
+        let engine = InferenceEngine(model: policy.model)
+        let binding = self.binding
+        func reward(_ p: Int, _ response: [Int32], _ truncated: Bool) -> Double {
+            prompts[p].answer.map {
+                binding.spec.reward(response: binding.tokenizer.decode(response), gold: $0, truncated: truncated)
+            } ?? 0
+        }
+        let trees: [SampledTree]
+        var cost = TreeSamplingCost.zero, metrics: [String: Double] = [:]
+        switch sampler {
+        case .spoTree(let sampler):
+            trees = try sampler.sample(treePrompts, engine: engine, tokenizer: binding.tokenizer, reward: reward)
+            cost = trees.map(\.cost).reduce(cost, +)
+        case .treePO(let sampler):
+            let sampled = try sampler.sample(treePrompts, engine: engine, tokenizer: binding.tokenizer, reward: reward)
+            trees = sampled.map(\.tree)
+            cost = sampled.map(\.cost).reduce(cost, +)
+            metrics = TreePOTree.metrics(sampled)
+        }
         for (prompt, tree) in zip(prompts, trees) {
             if prompt.answer == nil { runtime.log("prompt \(prompt.promptID) has no answer: reward 0") }
-            cost = cost + tree.cost
             let leaves = tree.leafIndices
             for (k, index) in leaves.enumerated() {
                 let node = tree.nodes[index]
                 let rollout = try Rollout(
                     promptID: prompt.promptID, groupID: tree.groupID, sampleIndex: k, promptTokens: tree.prompt,
                     responseTokens: tree.responseTokens(of: index), logProbs: tree.responseLogProbabilities(of: index),
-                    reward: node.reward ?? 0, stopReason: node.truncated ? .length : .eos,
+                    reward: node.reward ?? 0, stopReason: node.truncated ? .length : Self.wireStopReason(node.stopReason ?? .eos),
                     temperature: sampling.temperature, answer: prompt.answer,
                     tree: TreePosition(path: node.path, leaves: leaves.count))
                 try runtime.emit(
@@ -139,11 +160,11 @@ public final class GenerateWorker: StageWorker {
             }
         }
         runtime.finish(message.envelope.messageID)
-        runtime.sendMetrics(
-            ["generate/rollouts": Double(cost.leaves), "generate/tokens": Double(cost.decodedTokens),
-             "generate/independent_tokens": Double(cost.independentTokens),
-             "generate/seconds": Date().timeIntervalSince(started)],
-            iteration: iteration, policyVersion: version)
+        metrics["generate/rollouts"] = Double(cost.leaves)
+        metrics["generate/tokens"] = Double(cost.decodedTokens)
+        metrics["generate/independent_tokens"] = Double(cost.independentTokens)
+        metrics["generate/seconds"] = Date().timeIntervalSince(started)
+        runtime.sendMetrics(metrics, iteration: iteration, policyVersion: version)
     }
 
     /// `<prompt_id>@<iteration>`: the G responses to one prompt in one iteration.

@@ -122,7 +122,8 @@ public final class OptimizeWorker: StageWorker {
     }
 
     /// Samples an iteration is expected to hold, for the learning-rate schedule's length:
-    /// prompts × G, or for trees prompts × the edges of a full tree.
+    /// prompts × G, for SPO-trees prompts × the edges of a full tree, for TreePO prompts ×
+    /// the leaf budget (one sample per leaf).
     static func expectedSamples(_ spec: ResolvedPipelineSpec) -> Int {
         let prompts = spec.sampling.promptsPerIteration
         if let samplesPerPrompt = spec.sampling.samplesPerPrompt { return prompts * samplesPerPrompt }
@@ -134,7 +135,7 @@ public final class OptimizeWorker: StageWorker {
                 edges += nodes
             }
             return prompts * edges
-        case .treePO(let tree)?: return prompts * tree.leafBudget * tree.maxDepth
+        case .treePO(let tree)?: return prompts * tree.leafBudget
         case nil: return prompts
         }
     }

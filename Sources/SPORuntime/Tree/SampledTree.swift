@@ -17,7 +17,9 @@ public struct SampledTreeNode: Sendable, Equatable {
     public let logProbabilities: [Float]
     /// Why the segment's generation stopped; nil for the root. `.maxTokens` on an inner
     /// node means the segment reached M tokens; on a leaf it means the response reached
-    /// the length limit (`truncated`).
+    /// the length limit (`truncated`), or for TreePO also the depth limit or repetition
+    /// (`TreePOTree.stopReasons` says which). `.stopString` marks a TreePO leaf cut after
+    /// its answer line.
     public let stopReason: StopReason?
     /// Whether no child continues this node (it ended with EOS or a stop string, reached
     /// the length limit, or is at the last level).
