@@ -11,6 +11,6 @@ spo=.build/release/spo
 run_methods() { for method in "$@"; do $spo run "pipelines/$method.json" --quiet --overwrite > "runs/$method.out" 2>&1; done; }
 mkdir -p runs
 run_methods spo-chain grpo vineppo &
-run_methods spo-tree rloo ppo &
+run_methods spo-tree rloo ppo treepo &
 wait
-python3 ops/plot_results.py docs/results-accuracy.svg runs/spo-chain runs/spo-tree runs/grpo runs/rloo runs/ppo runs/vineppo
+python3 ops/plot_results.py docs/results-accuracy.svg runs/spo-chain runs/spo-tree runs/grpo runs/rloo runs/ppo runs/vineppo runs/treepo
