@@ -16,12 +16,11 @@ import SPOWire
 ///   values their states in one batch, each distinct state once; this is the stage to
 ///   replicate. Metrics per batch: `value/states` (boundaries asked), `value/unique_states`,
 ///   `value/rollouts`, `value/tokens`, `value/seconds`.
-/// - `critic` (PPO): `CriticValueWorker` (`ValueStage.worker` picks the worker).
-///
 /// - `tree` (SPO-tree): no rollouts; the leaves of a tree (one rollout each, with its
 ///   tree path) are gathered and the tree rebuilt (`TreeValues`); each leaf's boundary
 ///   values are the nested means of the nodes on its path, V(root) … V(leaf), with the
 ///   leaves under each node as its rollout count.
+/// - `critic` (PPO): `CriticValueWorker` (`ValueStage.worker` picks the worker).
 ///
 /// A rollout whose envelope asks for a newer policy version than the stage holds waits
 /// for that version's announcement.
