@@ -84,6 +84,7 @@ final class PipelineEndToEndTests: XCTestCase {
         }
         let rewards = records.map { ($0["reward_mean"] as? Double) ?? .nan }
         let first = rewards.prefix(4).reduce(0, +) / 4, last = rewards.suffix(4).reduce(0, +) / 4
+        print("reward by iteration: " + rewards.map { String(format: "%.3f", $0) }.joined(separator: " "))
         XCTAssertGreaterThan(last, first + 0.15, "reward by iteration: \(rewards)")
         // The run directory holds what a run leaves behind.
         for path in ["resolved-spec.json", "weights/latest.json", "logs/generate.0.log", "logs/optimize.0.log"] {
