@@ -3,7 +3,8 @@ import SPOModel
 import SPOWire
 
 /// Policy weights by version in the run directory, broadcast as a checkpoint file plus a
-/// `weights_announcement` (weights transport `checkpoint_file`, docs/protocol.md §7.6):
+/// `weights_announcement` (weights transport `checkpoint_file`, docs/protocol.md §7.6;
+/// transport `stream` sends the same files' bytes, `WeightsBroadcast`):
 ///
 ///     <run>/weights/v000003/          a ModelCheckpoint directory: config.json,
 ///                                     model.safetensors, optimizer.safetensors,
@@ -37,6 +38,10 @@ public struct WeightsStore: Sendable {
 
     /// The name of a version's critic subdirectory.
     public static let criticDirectoryName = "critic"
+
+    /// The critic's weights within a version directory, as streamed weights name it
+    /// (`weights_announcement.file`): `critic/model.safetensors`.
+    public static let criticFile = "\(criticDirectoryName)/\(ModelCheckpoint.weightsFile)"
 
     /// The critic checkpoint directory of `version`.
     public func criticDirectory(_ version: Int) -> URL {
