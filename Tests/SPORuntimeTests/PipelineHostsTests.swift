@@ -52,7 +52,7 @@ extension PipelineEndToEndTests {
         // The version files are the model's tensors plus the safetensors header: the same
         // size every version.
         let size = try FileManager.default.attributesOfItem(
-            atPath: run.appendingPathComponent("weights/v000001/model.safetensors").path)[.size] as! Int
+            atPath: run.appendingPathComponent(String(format: "weights/v%06d/model.safetensors", iterations)).path)[.size] as! Int
         for version in 1..<iterations {
             XCTAssertTrue(
                 log.contains("loaded policy version \(version) (streamed model.safetensors, \(size) bytes)"),
@@ -66,22 +66,34 @@ extension PipelineEndToEndTests {
     }
 
     /// PPO with streamed weights: the critic travels as `critic/model.safetensors` beside
-    /// the policy, and the value stage loads every version of it from the chunks.
+    /// the policy, and the value stage loads every version of it from the chunks. The
+    /// model is 128 wide (intermediate 256): 311,936 parameters, 1,247,744 bytes of F32,
+    /// so each file is two 1 MiB chunks.
     func testStreamedCriticReachesTheValueStage() throws {
         let iterations = 3
         let (spec, run) = try writeRandomWeightsSpec(
-            name: "stream-ppo", iterations: iterations, changes: ["method": "ppo", "weights_transport": "stream"])
+            name: "stream-ppo", iterations: iterations, changes: ["method": "ppo", "weights_transport": "stream"],
+            modelChanges: ["hidden_size": 128, "intermediate_size": 256])
         let (status, output) = try runPipeline(spec)
         XCTAssertEqual(status, 0, "spo run failed:\n" + output.suffix(4000))
         try assertEverySampleConsumed(run, iterations: iterations)
+        func size(_ file: String) throws -> Int {
+            let path = run.appendingPathComponent(String(format: "weights/v%06d/", iterations) + file).path
+            return try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        }
+        let policySize = try size("model.safetensors"), criticSize = try size("critic/model.safetensors")
+        XCTAssertGreaterThan(policySize, 1_247_744)
+        XCTAssertLessThan(criticSize, 2 * 1_048_576)
         let log = try String(contentsOf: run.appendingPathComponent("logs/value.0.log"), encoding: .utf8)
-        let size = try FileManager.default.attributesOfItem(
-            atPath: run.appendingPathComponent("weights/v000001/critic/model.safetensors").path)[.size] as! Int
         for version in 1..<iterations {
             XCTAssertTrue(
-                log.contains("loaded critic version \(version) (streamed critic/model.safetensors, \(size) bytes)"),
+                log.contains("loaded critic version \(version) (streamed critic/model.safetensors, \(criticSize) bytes)"),
                 "critic version \(version) not loaded from the stream:\n\(log)")
         }
+        let optimizeLog = try String(contentsOf: run.appendingPathComponent("logs/optimize.0.log"), encoding: .utf8)
+        XCTAssertTrue(optimizeLog.contains(
+            "streaming weights version \(iterations): model.safetensors \(policySize) bytes in 2 chunk(s), "
+                + "critic/model.safetensors \(criticSize) bytes in 2 chunk(s)"), optimizeLog)
     }
 
     /// Two host names for this machine (both 127.0.0.1): generation and partition on `b`,

@@ -21,7 +21,8 @@ import SPOWire
 /// 4. stops when the driver broadcasts `stop` (its stages get the same broadcast; what is
 ///    left after `stopGrace` is terminated), when the driver has been silent for
 ///    `StageRuntime.driverSilenceLimit` (the stages give up at the same limit), or on
-///    SIGINT/SIGTERM.
+///    SIGINT/SIGTERM (after telling the driver, which then fails the run, since the
+///    stages here are gone: `spo run --resume` continues it).
 ///
 /// It reads the `control` broadcast and writes to the driver's `metrics` queue, the two
 /// edges every stage already reaches across hosts.
@@ -103,6 +104,7 @@ public final class HostSupervisor {
             while true {
                 if let signal = signals.receivedSignal {
                     log("signal \(signal): stopping this host's stages")
+                    tellDriver("the supervisor of host \(host) was interrupted by signal \(signal); its stages are stopped", sockets: sockets)
                     stopStages(afterStop: false)
                     return .interrupted(signal: signal)
                 }
