@@ -33,11 +33,14 @@ extension PipelineEndToEndTests {
     /// read from the optimizer's files; killed after iteration 3, its restart holds
     /// version 0 and missed the broadcast of the version it needs, so it asks for it
     /// (`resend_weights`), the optimizer broadcasts the chunks again, and the run still
-    /// trains on every sample.
+    /// trains on every sample. The kill lands while the driver evaluates version 3
+    /// (`evaluation.every` 3, about 0.3 s, before it sends iteration 3's prompts), so the
+    /// restarted replica needs version 3, which was broadcast before it started.
     func testStreamedWeightsReachGenerationAfterARestart() throws {
         let iterations = 6
         let (spec, run) = try writeRandomWeightsSpec(
-            name: "stream-test", iterations: iterations, changes: ["weights_transport": "stream"])
+            name: "stream-test", iterations: iterations,
+            changes: ["weights_transport": "stream", "evaluation": ["every": 3]])
         let generateLog = run.appendingPathComponent("logs/generate.0.log")
         var killed = false
         let (status, output) = try runPipeline(spec) {

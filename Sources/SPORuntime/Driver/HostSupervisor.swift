@@ -37,14 +37,14 @@ public final class HostSupervisor {
     private var logs: LogSink!
     private var processes: [StageProcess] = []
     private var ids = MessageIDGenerator(stage: "supervisor", replica: 0)
-    private let source: String
+    /// Its log's name, and the `stage` of its envelopes.
+    private let source = "supervisor"
 
     /// A supervisor of the stages `spec` places on `host`.
     public init(spec: ResolvedPipelineSpec, host: String, options: DriverOptions) {
         self.spec = spec
         self.host = host
         self.options = options
-        source = "supervisor"
     }
 
     /// `<run>/hosts/<host>`: this host's resolved spec and logs.
