@@ -13,8 +13,9 @@
 ///   one host, else the next tcp ports, or its `endpoints.tap`.
 ///
 /// Reports ipc across hosts, ipc paths too long for a Unix socket, ports past 65535, a
-/// loopback address that another host would have to reach, two endpoints bound at one
-/// place, and one edge mixing transports.
+/// loopback address that another host would have to reach (hosts that all have loopback
+/// addresses are names for one machine, as when a multi-host spec is tried out on one),
+/// two endpoints bound at one place, and one edge mixing transports.
 struct EndpointLayout {
     let runDirectory: String
     let basePort: Int
@@ -98,7 +99,8 @@ struct EndpointLayout {
                     blame = .root.appending("base_port")
                     let port = takePort(&state)
                     let address = address(of: binderHost)
-                    if isLoopback(address) && state.reportedLoopback.insert(binderHost).inserted {
+                    if isLoopback(address), !edgeHosts.allSatisfy({ isLoopback(self.address(of: $0)) }),
+                       state.reportedLoopback.insert(binderHost).inserted {
                         reportLoopback(host: binderHost, address: address, edge: edge, edgeHosts: edgeHosts)
                     }
                     endpoint = EdgeEndpoint(

@@ -15,6 +15,11 @@ struct Run: ParsableCommand {
             merged on standard error (prefixed) and kept in <run_directory>/logs. A stage that dies is \
             restarted up to its max_restarts and its unacknowledged work is re-sent. Ctrl-C (SIGINT) or \
             SIGTERM stops every stage cleanly. Exits non-zero on failure or interruption.
+
+            A spec that places stages on several hosts is started on each host with --host NAME: on the \
+            driver's host (driver.host) that runs the driver and the stages placed there; on any other host \
+            a supervisor that starts, restarts and stops the stages placed there (files under \
+            <run_directory>/hosts/NAME) until the driver stops the run or falls silent.
             """)
 
     @Argument(help: "Pipeline spec JSON file (not with --resume).") var spec: String?
@@ -27,6 +32,8 @@ struct Run: ParsableCommand {
     var quiet = false
     @Option(name: .customLong("stage-directory"), help: "Directory of the spo-<stage> executables (default: this executable's).")
     var stageDirectory: String?
+    @Option(help: "Run only this host's part of a multi-host spec (a key of hosts): the driver on driver.host, a supervisor of its stages elsewhere.")
+    var host: String?
 
     func validate() throws {
         guard (spec == nil) != (resume == nil) else {
@@ -38,9 +45,12 @@ struct Run: ParsableCommand {
         let resolved: ResolvedPipelineSpec
         do {
             if let resume {
-                let url = URL(fileURLWithPath: resume).appendingPathComponent("resolved-spec.json")
-                guard let data = try? Data(contentsOf: url) else {
-                    throw ValidationError("--resume \(resume): no \(url.path); is it a run directory?")
+                let run = URL(fileURLWithPath: resume)
+                // Another host than the driver's keeps its copy under hosts/NAME.
+                let candidates = [run.appendingPathComponent("resolved-spec.json")]
+                    + (host.map { [run.appendingPathComponent("hosts/\($0)/resolved-spec.json")] } ?? [])
+                guard let data = candidates.lazy.compactMap({ try? Data(contentsOf: $0) }).first else {
+                    throw ValidationError("--resume \(resume): no \(candidates.map(\.path).joined(separator: " or ")); is it a run directory?")
                 }
                 resolved = try ResolvedPipelineSpec(canonicalJSON: data)
             } else {
@@ -59,6 +69,23 @@ struct Run: ParsableCommand {
         options.overwrite = overwrite
         options.resume = resume != nil
         options.echoStageLogs = !quiet
+        options.host = host
+        if let host {
+            let hosts = PipelineDriver.hostsInUse(resolved)
+            guard hosts.contains(host) else {
+                throw ValidationError("--host \(host): spec \(resolved.name) places its processes on hosts \(hosts.joined(separator: ", "))")
+            }
+            if host != resolved.driver.host {
+                let supervisor = HostSupervisor(spec: resolved, host: host, options: options)
+                switch try supervisor.run() {
+                case .stopped(let reason):
+                    print("host \(host): stopped by the driver (\(reason))")
+                    return
+                case .interrupted(let signal):
+                    throw ExitCode(128 + signal)
+                }
+            }
+        }
         let driver = PipelineDriver(spec: resolved, options: options)
         let result = try driver.run()
         print(result.table)

@@ -127,7 +127,7 @@ def check_body(kind, body, facts):
         check(("path" in body) != ("chunk_count" in body), "exactly one of path and chunk_count")
         check(body["checksum"].startswith("crc32:") and len(body["checksum"]) == 14, "checksum")
     elif kind == 8:
-        check(body["kind"] in ("start", "stop", "iteration", "heartbeat", "ack"), f"control kind {body['kind']!r}")
+        check(body["kind"] in ("start", "stop", "iteration", "heartbeat", "ack", "resend_weights"), f"control kind {body['kind']!r}")
         if body["kind"] == "ack":
             check(len(body["acknowledged_ids"]) >= 1, "empty ack")
         facts.setdefault("control_kinds", {})

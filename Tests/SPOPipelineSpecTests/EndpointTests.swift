@@ -79,6 +79,32 @@ final class EndpointTests: XCTestCase {
         XCTAssertEqual(spec.edge(.metrics).transport, .tcp)
     }
 
+    /// Two host names with loopback addresses are one machine (a multi-host spec tried
+    /// out there): allowed, and the edges between them are tcp on 127.0.0.1. A loopback
+    /// address beside a real one stays an error (BrokenSpecTests).
+    func testHostsThatAreAllLoopbackShareOneMachine() throws {
+        let spec = try TestSpecs.resolve(TestSpecs.minimal("grpo").setting([
+            ("hosts", ["a": ["address": "127.0.0.1"], "b": ["address": "127.0.0.1"]]),
+            ("stages.generate.host", "b"), ("stages.partition.host", "b"), ("stages.value.host", "a"),
+            ("stages.advantage.host", "a"), ("stages.optimize.host", "a"), ("base_port", 7100),
+        ]))
+        XCTAssertEqual(spec.driver.host, "a")
+        XCTAssertEqual(spec.weightsTransport, .stream)
+        // prompts (driver a → generate b) 7100; rollouts (generate b → partition b) ipc;
+        // segmented (partition b → value a) 7101; valued and samples within a: ipc;
+        // weights (optimize a → generate b) 7102; control 7103; metrics 7104.
+        XCTAssertEqual(spec.edge(.prompts).endpoints, [
+            EdgeEndpoint(replica: 0, host: "a", bind: "tcp://*:7100", connect: "tcp://127.0.0.1:7100"),
+        ])
+        XCTAssertEqual(spec.edge(.rollouts).endpoints.map(\.bind), ["ipc://runs/t/sockets/rollouts"])
+        XCTAssertEqual(spec.edge(.segmented).endpoints.map(\.connect), ["tcp://127.0.0.1:7101"])
+        XCTAssertEqual(spec.edge(.segmented).endpoints.map(\.host), ["b"])
+        XCTAssertEqual(spec.edge(.samples).transport, .ipc)
+        XCTAssertEqual(spec.edge(.weights).endpoints.map(\.connect), ["tcp://127.0.0.1:7102"])
+        XCTAssertEqual(spec.edge(.control).endpoints.map(\.bind), ["tcp://*:7103"])
+        XCTAssertEqual(spec.edge(.metrics).endpoints.map(\.connect), ["tcp://127.0.0.1:7104"])
+    }
+
     func testTwoHostsWithReplicasAndABasePort() throws {
         let spec = try TestSpecs.resolve(
             Self.twoHostSpec.setting([("base_port", 6000), ("stages.partition.replicas", 2), ("stages.value.replicas", 3)]))

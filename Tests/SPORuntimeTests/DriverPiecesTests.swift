@@ -54,8 +54,9 @@ final class DriverPiecesTests: XCTestCase {
         XCTAssertNotEqual(SeedDerivation.seed(1, "a"), SeedDerivation.seed(2, "a"))
     }
 
-    /// The tiny specs of the methods this build runs need nothing it lacks; streamed
-    /// weights are named before starting anything.
+    /// The tiny specs of the methods this build runs need nothing it lacks, streamed
+    /// weights included; a driver away from the optimizer is named before starting
+    /// anything.
     func testUnsupportedFeaturesAreNamedUpFront() throws {
         let tiny = PipelineEndToEndTests.repository.appendingPathComponent("pipelines/tiny")
         func resolve(_ name: String) throws -> ResolvedPipelineSpec {
@@ -66,6 +67,41 @@ final class DriverPiecesTests: XCTestCase {
         }
         var streamed = try resolve("treepo")
         streamed.weightsTransport = .stream
-        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: streamed), ["weights_transport stream (implemented: checkpoint_file)"])
+        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: streamed), [])
+        var away = try resolve("grpo")
+        away.driver.host = "cpu1"
+        XCTAssertEqual(PipelineDriver.unsupportedFeatures(of: away), [
+            "the driver on another host than the optimize stage (driver.host cpu1, optimize on local): the driver reads the saved weights to evaluate and to resume",
+        ])
+    }
+
+    /// A driver without --host needs a one-host spec; with --host, the driver's host.
+    func testHostOfTheDriver() throws {
+        var spec = try PipelineSpec.resolve(
+            contentsOf: PipelineEndToEndTests.repository.appendingPathComponent("pipelines/tiny/grpo.json"))
+        XCTAssertNoThrow(try PipelineDriver.checkHost(nil, spec: spec))
+        XCTAssertNoThrow(try PipelineDriver.checkHost("local", spec: spec))
+        spec.stages[.generate]!.host = "b"
+        XCTAssertEqual(PipelineDriver.hostsInUse(spec), ["b", "local"])
+        XCTAssertThrowsError(try PipelineDriver.checkHost(nil, spec: spec)) {
+            XCTAssertTrue("\($0)".contains("places its processes on hosts b, local"), "\($0)")
+        }
+        XCTAssertThrowsError(try PipelineDriver.checkHost("b", spec: spec))
+        XCTAssertEqual(HostSupervisor.stages(of: spec, on: "b"), [.generate])
+    }
+
+    /// The driver notices a replica's restart on another host by the incarnation in its
+    /// message ids (`MessageIDGenerator`: "<stage>.<replica>.<incarnation>.<sequence>").
+    func testIncarnationOfMessageIDs() throws {
+        func envelope(_ id: String, stage: String = "generate", replica: Int = 1) throws -> Envelope {
+            try Envelope(runID: "r", messageID: id, stage: stage, replica: replica, iteration: 0, policyVersion: 0)
+        }
+        XCTAssertEqual(PipelineDriver.incarnation(of: try envelope("generate.1.9f3ab2c0.17")), "9f3ab2c0")
+        var ids = MessageIDGenerator(stage: "generate", replica: 1, incarnation: "abc")
+        XCTAssertEqual(PipelineDriver.incarnation(of: try envelope(ids.next())), "abc")
+        XCTAssertNil(PipelineDriver.incarnation(of: try envelope("generate.2.9f3ab2c0.17")), "another replica's form")
+        XCTAssertNil(PipelineDriver.incarnation(of: try envelope("generate.1.9f3ab2c0.x")))
+        XCTAssertNil(PipelineDriver.incarnation(of: try envelope("6f1c9d2e-uuid")))
+        XCTAssertNil(PipelineDriver.incarnation(of: try envelope("py-partition.0.ab.3", stage: "partition", replica: 0)))
     }
 }

@@ -6,8 +6,10 @@ import XCTest
 extension PipelineEndToEndTests {
     /// A GRPO spec with random weights (delivery, not learning): 8 prompts × 4 samples of
     /// the one-step addition task per iteration, 16 response tokens. `changes` are set on
-    /// top, by top-level key.
-    func writeRandomWeightsSpec(name: String, iterations: Int, changes: [String: Any] = [:]) throws -> (spec: URL, run: URL) {
+    /// top, by top-level key; `modelChanges` on the model config (64 wide, 2 layers).
+    func writeRandomWeightsSpec(
+        name: String, iterations: Int, changes: [String: Any] = [:], modelChanges: [String: Any] = [:]
+    ) throws -> (spec: URL, run: URL) {
         let modelURL = directory.appendingPathComponent("model.json")
         let model: [String: Any] = [
             "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_act": "silu",
@@ -15,7 +17,7 @@ extension PipelineEndToEndTests {
             "num_key_value_heads": 2, "vocab_size": 128, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
             "max_position_embeddings": 128, "tie_word_embeddings": true, "bos_token_id": 1, "eos_token_id": 2,
             "pad_token_id": 0,
-        ]
+        ].merging(modelChanges) { $1 }
         try JSONSerialization.data(withJSONObject: model).write(to: modelURL)
         let taskURL = directory.appendingPathComponent("task.json")
         try writeTask(trainSize: 8, to: taskURL)

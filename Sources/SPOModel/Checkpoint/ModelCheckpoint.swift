@@ -63,6 +63,15 @@ public enum ModelCheckpoint {
         return model
     }
 
+    /// Loads a model of `config` from the bytes of a `model.safetensors` file held in
+    /// memory (weights streamed from another host); `label` names the bytes in errors.
+    /// The same checks as `loadModel(from:)`.
+    public static func loadModel(config: LlamaConfig, safetensors bytes: Data, label: String) throws -> LlamaModel {
+        let model = LlamaModel(config: config)
+        try copy(SafetensorsFile(bytes: bytes, path: label), into: model.parameters.pointer, layout: model.layout)
+        return model
+    }
+
     /// Restores AdamW moments and step from `optimizer.safetensors`, if the checkpoint has one.
     /// - Returns: whether the file was there.
     @discardableResult

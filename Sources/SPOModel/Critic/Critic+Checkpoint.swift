@@ -38,6 +38,16 @@ extension Critic {
         try head.copy(from: file, into: head.parameters.pointer, suffix: "")
         return Critic(model: model, head: head)
     }
+
+    /// Loads a critic whose transformer has `config` from the bytes of its
+    /// `model.safetensors` held in memory (streamed from another host); `label` names the
+    /// bytes in errors.
+    public static func load(config: LlamaConfig, safetensors bytes: Data, label: String) throws -> Critic {
+        let model = try ModelCheckpoint.loadModel(config: config, safetensors: bytes, label: label)
+        let head = ValueHead(hiddenSize: config.hiddenSize)
+        try head.copy(from: SafetensorsFile(bytes: bytes, path: label), into: head.parameters.pointer, suffix: "")
+        return Critic(model: model, head: head)
+    }
 }
 
 extension CriticOptimizer {

@@ -2,19 +2,22 @@ import Foundation
 
 /// Where the run's log lines go: each line, prefixed with its source (`[generate.0]`,
 /// `[driver]`), to standard error (the stages' lines only when `echo` is on), and
-/// unprefixed to `<run>/logs/<source>.log`. Thread-safe: stage output arrives on
+/// unprefixed to `<directory>/<source>.log` (`<run>/logs`, or a host supervisor's
+/// `<run>/hosts/<host>/logs`). Thread-safe: stage output arrives on
 /// Foundation's pipe threads.
 final class LogSink: @unchecked Sendable {
     private let lock = NSLock()
     private let directory: URL
     private var files: [String: FileHandle] = [:]
     private let echo: Bool
+    private let own: String
 
     /// A sink writing files under `directory`; `echo` also writes the stages' lines to
-    /// standard error (the driver's always go there).
-    init(directory: URL, echo: Bool) throws {
+    /// standard error (those of `own`, the process writing, always go there).
+    init(directory: URL, echo: Bool, own: String = "driver") throws {
         self.directory = directory
         self.echo = echo
+        self.own = own
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
@@ -22,7 +25,7 @@ final class LogSink: @unchecked Sendable {
     func write(_ source: String, _ line: String) {
         lock.lock()
         defer { lock.unlock() }
-        if echo || source == "driver" { FileHandle.standardError.write(Data("[\(source)] \(line)\n".utf8)) }
+        if echo || source == own { FileHandle.standardError.write(Data("[\(source)] \(line)\n".utf8)) }
         if files[source] == nil {
             let url = directory.appendingPathComponent("\(source).log")
             if !FileManager.default.fileExists(atPath: url.path) {

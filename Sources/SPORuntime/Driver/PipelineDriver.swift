@@ -9,6 +9,9 @@ import SPOWire
 public struct DriverOptions: Sendable {
     /// Where the `spo-<stage>` executables are (by default, next to the running `spo`).
     public var stageDirectory: URL
+    /// The host this process runs for (`spo run --host NAME`): only the stages placed
+    /// there start here. nil: every stage, which a spec on one host needs.
+    public var host: String?
     /// Replace an earlier run in the run directory instead of refusing to start.
     public var overwrite = false
     /// Continue the run in the run directory from its newest saved weights version
@@ -22,6 +25,9 @@ public struct DriverOptions: Sendable {
     public var stallLimit: Duration = .seconds(300)
     /// After `stop`, replicas get this long to exit before SIGTERM, then as long before SIGKILL.
     public var stopGrace: Duration = .seconds(10)
+    /// A host supervisor (`spo run --host NAME` on a host other than the driver's) waits
+    /// this long for the driver's first message before giving up.
+    public var driverWait: Duration = .seconds(300)
 
     /// Options with the stage executables in `stageDirectory`.
     public init(stageDirectory: URL) {
@@ -124,6 +130,10 @@ public final class PipelineDriver {
     private var processes: [StageProcess] = []
     private var lastHeard: [String: ContinuousClock.Instant] = [:]
     private var restartedNotReady = Set<String>()
+    /// Replicas on other hosts, which their hosts' supervisors start.
+    private var remoteReplicas: [(name: String, host: String)] = []
+    /// The incarnation of each replica's message ids, to notice restarts on other hosts.
+    private var incarnations: [String: Substring] = [:]
     private var records: [Int: IterationRecord] = [:]
     private var iteration = 0
     private var stopping = false
@@ -165,8 +175,9 @@ public final class PipelineDriver {
         guard unsupported.isEmpty else {
             throw RuntimeError(
                 "spec \(spec.name) (method \(spec.method.rawValue)) needs what this build's stages do not implement: "
-                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, ppo, spo-chain, spo-tree, treepo and vineppo on one host.")
+                    + unsupported.joined(separator: "; ") + ". This build runs grpo, rloo, ppo, spo-chain, spo-tree, treepo and vineppo.")
         }
+        try Self.checkHost(options.host, spec: spec)
         let startIteration = try options.resume ? prepareResume() : prepareRunDirectory()
         logs = try LogSink(directory: runDirectory.appendingPathComponent("logs"), echo: options.echoStageLogs)
         let signals = SignalWatcher()
@@ -273,14 +284,35 @@ public final class PipelineDriver {
         if ![.grpo, .rloo, .chain, .tree, .treePO, .gae].contains(spec.advantage.kind) {
             missing.append("advantage kind \(spec.advantage.kind.rawValue) (implemented: grpo, rloo, chain, tree, treepo, gae)")
         }
-        if spec.weightsTransport != .checkpointFile {
-            missing.append("weights_transport \(spec.weightsTransport.rawValue) (implemented: checkpoint_file)")
-        }
-        let elsewhere = PipelineStage.allCases.filter { spec.settings(for: $0).host != spec.driver.host }
-        if !elsewhere.isEmpty {
-            missing.append("stages on other hosts than the driver's (\(elsewhere.map(\.rawValue).joined(separator: ", ")))")
+        let optimizeHost = spec.settings(for: .optimize).host
+        if spec.driver.host != optimizeHost {
+            missing.append(
+                "the driver on another host than the optimize stage (driver.host \(spec.driver.host), optimize on \(optimizeHost)): "
+                    + "the driver reads the saved weights to evaluate and to resume")
         }
         return missing
+    }
+
+    /// The hosts the spec places its processes on (the stages' and the driver's), sorted.
+    public static func hostsInUse(_ spec: ResolvedPipelineSpec) -> [String] {
+        Array(Set(PipelineStage.allCases.map { spec.settings(for: $0).host } + [spec.driver.host])).sorted()
+    }
+
+    /// Checks that a driver for `host` (nil: every process here) may run `spec`: nil
+    /// needs a spec on one host; a host must be the driver's.
+    static func checkHost(_ host: String?, spec: ResolvedPipelineSpec) throws {
+        let hosts = hostsInUse(spec)
+        guard let host else {
+            guard hosts.count == 1 else {
+                throw RuntimeError(
+                    "spec \(spec.name) places its processes on hosts \(hosts.joined(separator: ", ")): start each host's part with "
+                        + "`spo run SPEC --host NAME` on that host (the driver runs with --host \(spec.driver.host))")
+            }
+            return
+        }
+        guard host == spec.driver.host else {
+            throw RuntimeError("--host \(host): the driver runs on host \(spec.driver.host); other hosts run a HostSupervisor")
+        }
     }
 
     /// Makes a fresh run directory (replacing an earlier run with `overwrite`) and writes
@@ -344,47 +376,49 @@ public final class PipelineDriver {
         return sockets
     }
 
+    /// Starts the replicas of the stages on this process's host (`options.host`; every
+    /// stage when nil).
     private func startStages() throws {
-        for stage in PipelineStage.allCases {
-            let settings = spec.settings(for: stage)
-            let executable: URL
-            if let command = settings.command {
-                guard let program = StageProcess.locate(command[0]) else {
-                    throw RuntimeError(
-                        "stages.\(stage.rawValue).command: no executable \(command[0]) "
-                            + (command[0].contains("/") ? "(relative to \(FileManager.default.currentDirectoryPath))" : "in PATH"))
-                }
-                executable = program
-            } else {
-                executable = options.stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
-                guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-                    throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
-                }
-            }
-            for replica in 0..<settings.replicas {
-                processes.append(StageProcess(
-                    stage: stage, replica: replica, executable: executable,
-                    leadingArguments: Array((settings.command ?? []).dropFirst()), specPath: resolvedSpecURL.path,
-                    blasThreads: settings.blasThreads))
-            }
+        for stage in PipelineStage.allCases where options.host == nil || spec.settings(for: stage).host == options.host {
+            processes += try StageProcess.replicas(
+                of: stage, spec: spec, specPath: resolvedSpecURL.path, stageDirectory: options.stageDirectory)
         }
         for process in processes {
             try process.start(logs: logs)
-            lastHeard[process.name] = .now
         }
+        let now = ContinuousClock.now
+        for name in Self.replicaNames(spec) { lastHeard[name] = now }
         logs.write("driver", "started \(processes.count) stage processes: " + processes.map(\.name).joined(separator: ", "))
+        for stage in PipelineStage.allCases where options.host != nil && spec.settings(for: stage).host != options.host {
+            let host = spec.settings(for: stage).host
+            remoteReplicas += (0..<spec.settings(for: stage).replicas).map { ("\(stage.rawValue).\($0)", host) }
+        }
+        if !remoteReplicas.isEmpty {
+            logs.write("driver", "the stages of other hosts (each started by `spo run SPEC --host NAME` there): "
+                + remoteReplicas.map { "\($0.name) on \($0.host)" }.joined(separator: ", "))
+        }
     }
 
+    /// `<stage>.<replica>` of every replica of the spec, on any host.
+    static func replicaNames(_ spec: ResolvedPipelineSpec) -> [String] {
+        PipelineStage.allCases.flatMap { stage in (0..<spec.settings(for: stage).replicas).map { "\(stage.rawValue).\($0)" } }
+    }
+
+    /// Waits for the first heartbeat of every replica of the spec, on every host.
     private func waitUntilReady(_ sockets: Sockets, signals: SignalWatcher) throws {
+        let names = Self.replicaNames(spec)
         var heard = Set<String>()
         let deadline = ContinuousClock.now + options.readinessTimeout
         let before = lastHeard
-        while heard.count < processes.count {
+        while heard.count < names.count {
             try pump(sockets, signals: signals)
-            heard = Set(processes.map(\.name).filter { lastHeard[$0] != before[$0] })
+            heard = Set(names.filter { lastHeard[$0] != before[$0] })
             if ContinuousClock.now > deadline {
-                let missing = processes.map(\.name).filter { !heard.contains($0) }
-                throw RuntimeError("no heartbeat within \(options.readinessTimeout) from \(missing.joined(separator: ", ")); see their logs in \(runDirectory.path)/logs")
+                let missing = names.filter { !heard.contains($0) }
+                let remote = missing.filter { name in remoteReplicas.contains { $0.name == name } }
+                throw RuntimeError(
+                    "no heartbeat within \(options.readinessTimeout) from \(missing.joined(separator: ", ")); see their logs in \(runDirectory.path)/logs"
+                        + (remote.isEmpty ? "" : " (\(remote.joined(separator: ", ")) run on other hosts: is `spo run SPEC --host NAME` running there?)"))
             }
         }
         logs.write("driver", "every stage is ready")
@@ -430,16 +464,29 @@ public final class PipelineDriver {
         let envelope = message.envelope
         let name = "\(envelope.stage).\(envelope.replica)"
         lastHeard[name] = .now
-        if restartedNotReady.remove(name) != nil {
+        var restartedElsewhere = false
+        if let incarnation = Self.incarnation(of: envelope) {
+            restartedElsewhere = incarnations[name].map { $0 != incarnation } ?? false
+            incarnations[name] = incarnation
+        }
+        if restartedNotReady.remove(name) != nil || restartedElsewhere {
             logs.write("driver", "\(name) is back; producers re-send their unacknowledged work")
             _ = try sockets.prompts.resendAll()
             try publishControl(.start, sockets: sockets)
         }
         switch message.body {
         case .control(let control):
-            if case .ack = control {
+            switch control {
+            case .ack:
                 sockets.prompts.acknowledge(control)
                 try sockets.publish(message)
+            case .resendWeights:
+                try sockets.publish(message)  // for the optimizer, as acks are relayed for producers
+            case .stop(let reason):
+                // Only a host supervisor sends stop to the driver: its stages cannot go on.
+                throw RuntimeError(reason ?? "\(name) asked to stop the run")
+            default:
+                break
             }
         case .metrics(let metrics):
             guard (0..<spec.iterations).contains(envelope.iteration) else { return }
@@ -449,9 +496,30 @@ public final class PipelineDriver {
         }
     }
 
+    /// The incarnation part of a Swift stage's message id
+    /// `<stage>.<replica>.<incarnation>.<sequence>` (`MessageIDGenerator`), which changes
+    /// when the replica restarts; nil for ids of another form.
+    static func incarnation(of envelope: Envelope) -> Substring? {
+        let parts = envelope.messageID.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4, parts[0] == envelope.stage, parts[1] == "\(envelope.replica)", Int(parts[3]) != nil else {
+            return nil
+        }
+        return parts[2]
+    }
+
+    /// Restarts local replicas that exited (failing the run past `max_restarts`), kills
+    /// local ones silent for `stallLimit`, and fails the run when a replica on another
+    /// host is silent that long (its host's supervisor restarts what exits there).
     private func supervise(_ sockets: Sockets) throws {
         guard !stopping else { return }
         let now = ContinuousClock.now
+        for (name, host) in remoteReplicas {
+            if let heard = lastHeard[name], now - heard > options.stallLimit {
+                throw RuntimeError(
+                    "\(name), on host \(host), has been silent for \(options.stallLimit); "
+                        + "is `spo run SPEC --host \(host)` still running there? (see \(spec.runDirectory)/hosts/\(host)/logs on that host)")
+            }
+        }
         for process in processes {
             if !process.isRunning {
                 let limit = spec.settings(for: process.stage).maxRestarts
@@ -481,30 +549,29 @@ public final class PipelineDriver {
     }
 
     /// Tells every stage to stop (repeatedly: a broadcast can be missed), then terminates
-    /// and kills what is left.
+    /// and kills what is left here. With stages on other hosts, `stop` goes out for at
+    /// least `remoteStopWindow`, so their supervisors and replicas hear it.
     private func shutdown(_ sockets: Sockets, reason: String) throws {
         stopping = true
-        var deadline = ContinuousClock.now + options.stopGrace
-        while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
+        let started = ContinuousClock.now
+        let deadline = started + options.stopGrace
+        let remote = !remoteReplicas.isEmpty
+        while ContinuousClock.now < deadline,
+              processes.contains(where: \.isRunning) || (remote && ContinuousClock.now - started < Self.remoteStopWindow) {
             try publishControl(.stop(reason: reason), sockets: sockets)
             sockets.tap.refresh()
             while let received = try sockets.metrics.receive(timeout: .milliseconds(100)) {
                 lastHeard["\(received.message.envelope.stage).\(received.message.envelope.replica)"] = .now
             }
         }
-        for signal in [SIGTERM, SIGKILL] where processes.contains(where: \.isRunning) {
-            let running = processes.filter(\.isRunning)
-            logs.write("driver", "sending signal \(signal) to " + running.map(\.name).joined(separator: ", "))
-            running.forEach { $0.send(signal) }
-            deadline = ContinuousClock.now + options.stopGrace
-            while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-        }
+        StageProcess.terminate(processes, grace: options.stopGrace) { logs.write("driver", $0) }
         Thread.sleep(forTimeInterval: 0.1)
         let unclean = processes.filter { !$0.exitedCleanly }
         logs.write("driver", "all stages stopped" + (unclean.isEmpty ? "" : "; not cleanly: " + unclean.map { "\($0.name) (\($0.exitDescription))" }.joined(separator: ", ")))
     }
+
+    /// How long `stop` is broadcast at the least when stages run on other hosts.
+    static let remoteStopWindow: Duration = .seconds(2)
 
     private func progressLine(_ record: IterationRecord) -> String {
         let json = record.json

@@ -51,6 +51,48 @@ final class StageProcess {
         self.process = process
     }
 
+    /// The processes of every replica of `stage`: `spo-<stage>` from `stageDirectory`,
+    /// or the stage's `command` from the spec; throws when the program is not there.
+    static func replicas(
+        of stage: PipelineStage, spec: ResolvedPipelineSpec, specPath: String, stageDirectory: URL
+    ) throws -> [StageProcess] {
+        let settings = spec.settings(for: stage)
+        let executable: URL
+        if let command = settings.command {
+            guard let program = locate(command[0]) else {
+                throw RuntimeError(
+                    "stages.\(stage.rawValue).command: no executable \(command[0]) "
+                        + (command[0].contains("/") ? "(relative to \(FileManager.default.currentDirectoryPath))" : "in PATH"))
+            }
+            executable = program
+        } else {
+            executable = stageDirectory.appendingPathComponent("spo-\(stage.rawValue)")
+            guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+                throw RuntimeError("no stage executable at \(executable.path); build the package (`swift build`) or pass --stage-directory")
+            }
+        }
+        return (0..<settings.replicas).map { replica in
+            StageProcess(
+                stage: stage, replica: replica, executable: executable,
+                leadingArguments: Array((settings.command ?? []).dropFirst()), specPath: specPath,
+                blasThreads: settings.blasThreads)
+        }
+    }
+
+    /// Ends what is left of `processes`: SIGTERM, then after `grace` SIGKILL, waiting up
+    /// to `grace` after each; `log` names the signal and the processes.
+    static func terminate(_ processes: [StageProcess], grace: Duration, log: (String) -> Void) {
+        for signal in [SIGTERM, SIGKILL] where processes.contains(where: \.isRunning) {
+            let running = processes.filter(\.isRunning)
+            log("sending signal \(signal) to " + running.map(\.name).joined(separator: ", "))
+            running.forEach { $0.send(signal) }
+            let deadline = ContinuousClock.now + grace
+            while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
+    }
+
     /// The program of a stage `command`: a path when it contains `/` (relative to the
     /// working directory), else the first executable of that name in `PATH`.
     static func locate(_ program: String) -> URL? {

@@ -26,6 +26,18 @@ public enum RunResources {
         return TaskBinding(spec: try task(spec), tokenizer: tokenizer)
     }
 
+    /// The config of the starting policy (its checkpoint's `config.json`, or the spec's
+    /// config), without loading weights.
+    public static func initialConfig(_ spec: ResolvedPipelineSpec) throws -> LlamaConfig {
+        switch spec.model {
+        case .checkpoint(let path):
+            return try LlamaConfig(contentsOf: URL(fileURLWithPath: path, relativeTo: baseDirectory)
+                .appendingPathComponent(ModelCheckpoint.configFile))
+        case .config(let path, _):
+            return try LlamaConfig(contentsOf: URL(fileURLWithPath: path, relativeTo: baseDirectory))
+        }
+    }
+
     /// The starting policy π_ref (= version 0): the spec's checkpoint, or fresh weights
     /// from its config and `init_seed`.
     public static func initialModel(_ spec: ResolvedPipelineSpec) throws -> LlamaModel {

@@ -12,18 +12,21 @@ enum EdgeSockets {
 
     /// A socket of `type` on `edge` for `participant` (replica `replica`); receiving
     /// sockets get the payload limit as `ZMQ_MAXMSGSIZE`, SUB sockets subscribe to
-    /// `subscriptions`.
+    /// `subscriptions`; `highWaterMark` (messages), when given, replaces libzmq's default
+    /// 1000 on the side that sends or receives (set before binding or connecting).
     static func open(
         _ edge: PipelineEdge, type: ZMQSocketType, as participant: EdgeParticipant, replica: Int,
-        spec: ResolvedPipelineSpec, context: ZMQContext, subscriptions: [String] = []
+        spec: ResolvedPipelineSpec, context: ZMQContext, subscriptions: [String] = [], highWaterMark: Int? = nil
     ) throws -> ZMQSocket {
         let resolved = spec.edge(edge)
         let socket = try ZMQSocket(context: context, type: type)
         switch type {
         case .pull, .sub:
             try socket.setMaxMessageSize(MessagePackLimits.default.socketMaxMessageSize)
+            if let highWaterMark { try socket.setReceiveHighWaterMark(highWaterMark) }
         default:
             try socket.setSendTimeout(sendTimeout)
+            if let highWaterMark { try socket.setSendHighWaterMark(highWaterMark) }
         }
         for prefix in subscriptions { try socket.subscribe(prefix) }
         if resolved.binder == participant {

@@ -1,6 +1,7 @@
 import Foundation
 import SPOModel
 import SPOPipelineSpec
+import SPOWire
 
 /// The whole `main.swift` of a stage executable: `spo-<stage> --spec RESOLVED.json
 /// --replica N`. Reads the resolved spec the driver wrote, sets the replica's OpenBLAS
@@ -42,14 +43,24 @@ public enum StageMain {
             }
             BLAS.threadCount = settings.blasThreads
             let runtime = try StageRuntime(
-                spec: spec, stage: stage, replica: options.replica,
-                subscribesToWeights: stage == .generate || (stage == .value && spec.value.kind.needsPolicy))
+                spec: spec, stage: stage, replica: options.replica, weightsFile: weightsFile(stage, spec))
             let worker = try makeWorker(runtime)
             try runtime.run(worker)
             exit(0)
         } catch {
             StageRuntime.log("\(name) replica \(options.replica) failed: \(error)")
             exit(1)
+        }
+    }
+
+    /// The file of each weights version `stage` reads: the policy's for generate and for
+    /// value kind monte_carlo, the critic's for value kind critic; nil for the others.
+    static func weightsFile(_ stage: PipelineStage, _ spec: ResolvedPipelineSpec) -> String? {
+        switch stage {
+        case .generate: return WeightsAnnouncement.policyFile
+        case .value where spec.value == .critic: return WeightsStore.criticFile
+        case .value where spec.value.kind.needsPolicy: return WeightsAnnouncement.policyFile
+        default: return nil
         }
     }
 

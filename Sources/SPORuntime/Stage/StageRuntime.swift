@@ -13,6 +13,11 @@ import SPOWire
 /// - acknowledgements travel to the driver on the metrics queue, and the driver
 ///   re-publishes them on the control broadcast, which every stage reads: so acks use
 ///   only the spec's edges, on one host or several;
+/// - weights (generate, value): a `checkpoint_file` announcement is handed to the worker;
+///   streamed announcements and chunks are reassembled (`WeightsAssembly`, at most
+///   `weightsMessagesPerTurn` per loop turn) and a verified version handed over, and a
+///   version whose chunks were lost is asked for again (`control` `resend_weights` to the
+///   driver, which relays it to the optimizer: `takeWeightsResendRequest`);
 /// - a heartbeat goes to the driver every second; the driver's control messages
 ///   (heartbeats, `iteration`, `stop`) tell the stage the current iteration and when to
 ///   stop; `start`, which the driver sends when a restarted replica is ready, makes every
@@ -45,6 +50,9 @@ public final class StageRuntime {
     public static let ackTimeout: Duration = .seconds(10)
     /// … at most this many sends in all.
     public static let maxAttempts = 60
+    /// Weights messages taken per loop turn at most (1 MiB chunks): the loop stays
+    /// responsive to control messages while a large version streams in.
+    static let weightsMessagesPerTurn = 64
 
     private let context: ZMQContext
     private var ids: MessageIDGenerator
@@ -52,7 +60,9 @@ public final class StageRuntime {
     private let outbox: Outbox?
     private let control: MessageReceiver
     private let weights: MessageReceiver?
+    private var weightsAssembly: WeightsAssembly?
     private let weightsPublisher: ZMQSocket?
+    private var weightsResendRequested = false
     private let metrics: ZMQSocket
     private let tap: TapPublisher
     private var ledger = CustodyLedger()
@@ -73,10 +83,12 @@ public final class StageRuntime {
         }
     }
 
-    /// Opens the stage's sockets as the spec places them. `subscribesToWeights`: whether
-    /// it reads the weights broadcast (generate always; value when its kind needs the
-    /// policy). The optimize stage publishes weights.
-    public init(spec: ResolvedPipelineSpec, stage: PipelineStage, replica: Int, subscribesToWeights: Bool) throws {
+    /// Opens the stage's sockets as the spec places them. `weightsFile`: the file of each
+    /// weights version the stage reads from the weights broadcast (`model.safetensors` for
+    /// generate and for value kind monte_carlo, `WeightsStore.criticFile` for value kind
+    /// critic; nil: none). The optimize stage publishes weights. Under transport `stream`
+    /// both sides of the weights edge get `StreamedWeightsFile.highWaterMark`.
+    public init(spec: ResolvedPipelineSpec, stage: PipelineStage, replica: Int, weightsFile: String?) throws {
         self.spec = spec
         self.stage = stage
         self.replica = replica
@@ -98,16 +110,22 @@ public final class StageRuntime {
             .control, type: .sub, as: me, replica: replica, spec: spec, context: context,
             subscriptions: [MessageType.control.name])
         control = MessageReceiver(socket: controlSocket, accepting: [.control], log: log)
-        if subscribesToWeights {
+        let streamed = spec.weightsTransport == .stream
+        let highWaterMark = streamed && (weightsFile != nil || stage == .optimize)
+            ? try StreamedWeightsFile.highWaterMark(spec) : nil
+        if let weightsFile {
             let socket = try EdgeSockets.open(
                 .weights, type: .sub, as: me, replica: replica, spec: spec, context: context,
-                subscriptions: [MessageType.weightsAnnouncement.name])
-            weights = MessageReceiver(socket: socket, accepting: [.weightsAnnouncement], log: log)
+                subscriptions: [streamed ? "weights" : MessageType.weightsAnnouncement.name], highWaterMark: highWaterMark)
+            weights = MessageReceiver(
+                socket: socket, accepting: streamed ? [.weightsAnnouncement, .weightsChunk] : [.weightsAnnouncement], log: log)
+            weightsAssembly = streamed ? WeightsAssembly(file: weightsFile) : nil
         } else {
             weights = nil
         }
         weightsPublisher = stage == .optimize
-            ? try EdgeSockets.open(.weights, type: .pub, as: me, replica: replica, spec: spec, context: context)
+            ? try EdgeSockets.open(
+                .weights, type: .pub, as: me, replica: replica, spec: spec, context: context, highWaterMark: highWaterMark)
             : nil
         metrics = try EdgeSockets.open(.metrics, type: .push, as: me, replica: replica, spec: spec, context: context)
         tap = try TapPublisher(spec: spec, participant: me, replica: replica, context: context)
@@ -137,9 +155,10 @@ public final class StageRuntime {
             _ = try poller.poll(timeout: .milliseconds(50))
             try drainControl()
             if let weights {
-                while let received = try weights.receive(timeout: .zero) {
-                    guard case .weightsAnnouncement(let announcement) = received.message.body else { continue }
-                    try worker.receiveWeights(announcement, envelope: received.message.envelope, runtime: self)
+                var taken = 0
+                while taken < Self.weightsMessagesPerTurn, let received = try weights.receive(timeout: .zero) {
+                    taken += 1
+                    try deliverWeights(received.message.body, to: worker)
                 }
             }
             if stopReason == nil, let input, let received = try input.receive(timeout: .zero) {
@@ -183,14 +202,49 @@ public final class StageRuntime {
         sendToDriver(.metrics(Metrics(values: values)), parents: [], iteration: iteration, policyVersion: policyVersion)
     }
 
-    /// Publishes on the weights broadcast (the optimize stage).
-    public func publishWeights(_ announcement: WeightsAnnouncement, iteration: Int) throws {
+    /// Publishes a `weights_announcement` or `weights_chunk` of policy `version` on the
+    /// weights broadcast (the optimize stage, `WeightsBroadcast`).
+    public func publishWeights(_ body: MessageBody, version: Int, iteration: Int) throws {
         guard let weightsPublisher else { throw RuntimeError("stage \(stage.rawValue) does not publish weights") }
         let envelope = try Envelope(
             runID: runID, messageID: ids.next(), stage: stage.rawValue, replica: replica,
-            iteration: iteration, policyVersion: announcement.version)
-        let frames = try weightsPublisher.send(Message(envelope: envelope, body: .weightsAnnouncement(announcement)))
+            iteration: iteration, policyVersion: version)
+        let frames = try weightsPublisher.send(Message(envelope: envelope, body: body))
         tap.publish(.weights, side: .sent, frames: frames)
+    }
+
+    /// Whether a reader asked for the streamed weights again since the last call (the
+    /// optimize stage): a `control` `resend_weights` arrived.
+    public func takeWeightsResendRequest() -> Bool {
+        defer { weightsResendRequested = false }
+        return weightsResendRequested
+    }
+
+    /// Hands a checkpoint-file announcement to the worker; feeds streamed announcements
+    /// and chunks to the assembly, handing over a completed version and asking the driver
+    /// for a re-broadcast when one is incomplete or corrupt.
+    private func deliverWeights(_ body: MessageBody, to worker: StageWorker) throws {
+        let event: WeightsAssembly.Event?
+        switch body {
+        case .weightsAnnouncement(let announcement):
+            if case .file = announcement.source {
+                return try worker.receiveWeights(.file(announcement), runtime: self)
+            }
+            event = weightsAssembly?.receive(announcement)
+        case .weightsChunk(let chunk):
+            event = weightsAssembly?.receive(chunk)
+        default:
+            return
+        }
+        switch event {
+        case .complete(let version, let bytes)?:
+            try worker.receiveWeights(.streamed(version: version, file: weightsAssembly!.file, bytes: bytes), runtime: self)
+        case .requestResend(let version, let reason)?:
+            log("asking for weights version \(version) again: \(reason)")
+            sendToDriver(.control(.resendWeights), parents: [], iteration: driverIteration, policyVersion: version)
+        case nil:
+            break
+        }
     }
 
     private func drainControl() throws {
@@ -210,6 +264,8 @@ public final class StageRuntime {
             case .start:
                 let abandoned = try outbox?.resendAll() ?? []
                 if !abandoned.isEmpty { throw undeliverable(abandoned) }
+            case .resendWeights:
+                if weightsPublisher != nil { weightsResendRequested = true }
             case .iteration, .heartbeat:
                 break
             }

@@ -8,8 +8,9 @@ public protocol StageWorker: AnyObject {
     /// every output emitted from it is acknowledged downstream.
     func process(_ message: Message, runtime: StageRuntime) throws
 
-    /// Handles a weights announcement (stages that subscribe to the weights edge).
-    func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws
+    /// Handles a complete weights version (stages that read the weights edge): an
+    /// announced checkpoint file, or streamed bytes the runtime reassembled and checked.
+    func receiveWeights(_ weights: ReceivedWeights, runtime: StageRuntime) throws
 
     /// Called on every turn of the loop, after pending messages: deferred work, periodic
     /// broadcasts.
@@ -17,8 +18,8 @@ public protocol StageWorker: AnyObject {
 }
 
 extension StageWorker {
-    /// Ignores announcements.
-    public func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws {}
+    /// Ignores weights.
+    public func receiveWeights(_ weights: ReceivedWeights, runtime: StageRuntime) throws {}
 
     /// Does nothing.
     public func idle(runtime: StageRuntime) throws {}

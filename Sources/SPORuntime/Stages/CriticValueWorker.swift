@@ -37,8 +37,8 @@ public final class CriticValueWorker: StageWorker {
         if holder.admit(message, runtime: runtime) { pending.append(message) }
     }
 
-    public func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws {
-        holder.receive(announcement, runtime: runtime)
+    public func receiveWeights(_ weights: ReceivedWeights, runtime: StageRuntime) throws {
+        try holder.receive(weights, runtime: runtime)
     }
 
     public func idle(runtime: StageRuntime) throws {

@@ -14,7 +14,8 @@ import SPOWire
 /// `<prompt_id>@<iteration>`) tagged with the policy version that sampled it.
 ///
 /// Weights: the stage starts with the spec's model (version 0) and loads each newer
-/// announced version before sampling again. A batch whose envelope asks for a newer
+/// version it receives (an announced checkpoint file, or streamed chunks) before
+/// sampling again, logging "loaded policy version v". A batch whose envelope asks for a newer
 /// policy version than the stage holds waits for that version (staleness 0: strictly
 /// on-policy).
 public final class GenerateWorker: StageWorker {
@@ -50,8 +51,8 @@ public final class GenerateWorker: StageWorker {
         if policy.admit(message, runtime: runtime) { try generate(message, runtime: runtime) }
     }
 
-    public func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws {
-        policy.receive(announcement, runtime: runtime)
+    public func receiveWeights(_ weights: ReceivedWeights, runtime: StageRuntime) throws {
+        try policy.receive(weights, runtime: runtime)
     }
 
     public func idle(runtime: StageRuntime) throws {

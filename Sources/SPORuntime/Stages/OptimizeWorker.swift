@@ -5,8 +5,9 @@ import SPOWire
 
 /// The optimize stage: gathers an iteration's training samples, trains on
 /// them (`PolicyOptimizer`: PPO-clip, k3 KL to π_ref, AdamW), saves the new weights as
-/// the next policy version and announces them (`WeightsStore`, transport
-/// `checkpoint_file`), then tells the driver the iteration is done with its metrics.
+/// the next policy version (`WeightsStore`) and broadcasts them (`WeightsBroadcast`: the
+/// saved file's announcement for transport `checkpoint_file`, its bytes in chunks for
+/// `stream`), then tells the driver the iteration is done with its metrics.
 /// With value kind `critic` (PPO) it also trains the critic on the same minibatches
 /// (`CriticTrainer`) and saves it with every weights version (`<version>/critic/`), from
 /// which the value stage loads it.
@@ -39,31 +40,30 @@ public final class OptimizeWorker: StageWorker {
     private var iteration: Int
     private var version: Int
     private var gathered: [Int: [String: TrainingSample]] = [:]
-    private var announcement: WeightsAnnouncement
+    private let broadcast: WeightsBroadcast
     private var doneMetrics: [String: Double]?
     private var staleSamples = 0
-    private var nextBroadcast = ContinuousClock.now
+    private var nextSummary = ContinuousClock.now
 
-    /// Re-announcements of the newest weights and of the last finished iteration are this
-    /// far apart (broadcasts are not acknowledged; a late subscriber catches the next one).
-    public static let broadcastInterval: Duration = .seconds(1)
+    /// Re-sends of the last finished iteration's summary to the driver are this far apart
+    /// (the weights are re-announced as often, `WeightsBroadcast`).
+    public static let summaryInterval: Duration = .seconds(1)
 
     /// Loads π_ref and the policy (the newest saved version when restarting), and saves
     /// and announces version 0 on a fresh run.
     public init(runtime: StageRuntime) throws {
         let spec = runtime.spec
-        guard spec.weightsTransport == .checkpointFile else {
-            throw RuntimeError("weights_transport \(spec.weightsTransport.rawValue) is not implemented by this build (it implements: checkpoint_file)")
-        }
         promptsPerIteration = spec.sampling.promptsPerIteration
         samplesPerIteration = spec.sampling.samplesPerPrompt.map { $0 * spec.sampling.promptsPerIteration }
         maxStaleness = spec.optimize.maxStaleness
         runSeed = spec.seed
         dropsZeroAdvantageSamples = spec.advantage.kind == .tree
         store = WeightsStore(runDirectory: runtime.runDirectory)
+        broadcast = WeightsBroadcast(transport: spec.weightsTransport, store: store, includesCritic: spec.value == .critic)
         let reference = try RunResources.initialModel(spec)
         let totalSteps = PolicyOptimizer.totalSteps(
             iterations: spec.iterations, samplesPerIteration: Self.expectedSamples(spec), settings: spec.optimize)
+        var saved: WeightsAnnouncement?
         if let latest = try store.latest() {
             let directory = store.versionDirectory(latest.version)
             let model = try ModelCheckpoint.loadModel(from: directory)
@@ -77,7 +77,6 @@ public final class OptimizeWorker: StageWorker {
             iteration = latest.iteration
             version = latest.version
             doneMetrics = latest.metrics
-            announcement = try store.announcement(version: version)
             runtime.log("resuming from weights version \(version) (\(iteration) iterations done, step \(latest.step))")
         } else {
             let model = LlamaModel(config: reference.config)
@@ -89,11 +88,11 @@ public final class OptimizeWorker: StageWorker {
             self.critic = critic
             iteration = 0
             version = 0
-            announcement = try store.save(
+            saved = try store.save(
                 model, optimizer: optimizer.adamw, critic: critic.map { ($0.critic, $0.optimizer) },
                 state: .init(version: 0, iteration: 0, step: 0))
         }
-        try runtime.publishWeights(announcement, iteration: iteration)
+        try broadcast.publish(version: version, saved: saved, iteration: iteration, runtime: runtime)
     }
 
     public func process(_ message: Message, runtime: StageRuntime) throws {
@@ -109,10 +108,11 @@ public final class OptimizeWorker: StageWorker {
     }
 
     public func idle(runtime: StageRuntime) throws {
+        if runtime.takeWeightsResendRequest() { broadcast.requestResend() }
+        try broadcast.tick(iteration: iteration, runtime: runtime)
         let now = ContinuousClock.now
-        guard now >= nextBroadcast else { return }
-        nextBroadcast = now + Self.broadcastInterval
-        try runtime.publishWeights(announcement, iteration: iteration)
+        guard now >= nextSummary else { return }
+        nextSummary = now + Self.summaryInterval
         if let doneMetrics { runtime.sendMetrics(doneMetrics, iteration: iteration - 1, policyVersion: version) }
     }
 
@@ -184,13 +184,13 @@ public final class OptimizeWorker: StageWorker {
             "optimize/stale_samples": Double(staleSamples), "optimize/version": Double(version),
         ]
         if let criticStatistics { metrics.merge(criticStatistics.metrics) { $1 } }
-        announcement = try store.save(
+        let saved = try store.save(
             optimizer.model, optimizer: optimizer.adamw, critic: criticCheckpoint,
             state: .init(version: version, iteration: iteration, step: optimizer.scheduleStep, metrics: metrics))
-        try runtime.publishWeights(announcement, iteration: iteration)
+        try broadcast.publish(version: version, saved: saved, iteration: iteration, runtime: runtime)
         ids.forEach(runtime.finish)
         doneMetrics = metrics
         runtime.sendMetrics(metrics, iteration: iteration - 1, policyVersion: version)
-        nextBroadcast = .now + Self.broadcastInterval
+        nextSummary = .now + Self.summaryInterval
     }
 }

@@ -62,8 +62,8 @@ public final class ValueWorker: StageWorker {
         if policy.admit(message, runtime: runtime) { pending.append(message) }
     }
 
-    public func receiveWeights(_ announcement: WeightsAnnouncement, envelope: Envelope, runtime: StageRuntime) throws {
-        policy?.receive(announcement, runtime: runtime)
+    public func receiveWeights(_ weights: ReceivedWeights, runtime: StageRuntime) throws {
+        try policy?.receive(weights, runtime: runtime)
     }
 
     public func idle(runtime: StageRuntime) throws {

@@ -3,8 +3,8 @@ import SPOWire
 
 /// The current critic of the value stage (PPO), versioned with the policy: version 0 is
 /// `Critic(initializingFrom:)` the spec's starting policy (a zero value head, as the
-/// optimizer starts it), replaced by the critic saved with each newer announced weights
-/// version (`WeightsStore.loadCritic`). Work messages that ask for a newer policy version
+/// optimizer starts it), replaced by the critic of each newer weights version received
+/// (`ReceivedWeights.loadCritic`: saved beside the announced file, or streamed). Work messages that ask for a newer policy version
 /// than the one held wait here (staleness 0: values come from the critic of the version
 /// that sampled the rollout, the one whose returns the optimizer will regress on).
 final class CriticHolder {
@@ -19,15 +19,18 @@ final class CriticHolder {
         self.critic = critic
     }
 
-    /// Loads the critic of an announced version newer than the one held; a failed load
-    /// is logged and retried on the next announcement.
-    func receive(_ announcement: WeightsAnnouncement, runtime: StageRuntime) {
-        guard announcement.version > version else { return }
+    /// Loads the critic of a received version newer than the one held and logs it; a
+    /// checkpoint that fails to load is logged and retried on the next announcement,
+    /// streamed bytes that fail throw (as `PolicyHolder`).
+    func receive(_ weights: ReceivedWeights, runtime: StageRuntime) throws {
+        guard weights.version > version else { return }
         do {
-            critic = try WeightsStore.loadCritic(announcement)
-            version = announcement.version
+            critic = try weights.loadCritic(config: critic.model.config)
+            version = weights.version
+            runtime.log("loaded critic version \(version) (\(weights.origin))")
         } catch {
-            runtime.log("could not load the critic of weights version \(announcement.version) (will retry on the next announcement): \(error)")
+            if case .streamed = weights { throw error }
+            runtime.log("could not load the critic of weights version \(weights.version) (will retry on the next announcement): \(error)")
         }
     }
 

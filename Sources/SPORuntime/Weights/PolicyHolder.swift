@@ -17,15 +17,19 @@ final class PolicyHolder {
         self.model = model
     }
 
-    /// Loads an announced version newer than the one held; a failed load is logged and
-    /// retried on the next announcement.
-    func receive(_ announcement: WeightsAnnouncement, runtime: StageRuntime) {
-        guard announcement.version > version else { return }
+    /// Loads a received version newer than the one held and logs it. A checkpoint file
+    /// that fails to load is logged and retried on the next announcement; streamed bytes
+    /// that passed their size and CRC-32 checks but do not load throw (the stage fails and
+    /// its restart fetches the version again).
+    func receive(_ weights: ReceivedWeights, runtime: StageRuntime) throws {
+        guard weights.version > version else { return }
         do {
-            model = try WeightsStore.load(announcement)
-            version = announcement.version
+            model = try weights.loadPolicy(config: model.config)
+            version = weights.version
+            runtime.log("loaded policy version \(version) (\(weights.origin))")
         } catch {
-            runtime.log("could not load weights version \(announcement.version) (will retry on the next announcement): \(error)")
+            if case .streamed = weights { throw error }
+            runtime.log("could not load weights version \(weights.version) (will retry on the next announcement): \(error)")
         }
     }
 

@@ -3,7 +3,8 @@ import SPOModel
 import SPOWire
 
 /// Policy weights by version in the run directory, broadcast as a checkpoint file plus a
-/// `weights_announcement` (weights transport `checkpoint_file`, docs/protocol.md §7.6):
+/// `weights_announcement` (weights transport `checkpoint_file`, docs/protocol.md §7.6;
+/// transport `stream` sends the same files' bytes, `WeightsBroadcast`):
 ///
 ///     <run>/weights/v000003/          a ModelCheckpoint directory: config.json,
 ///                                     model.safetensors, optimizer.safetensors,
@@ -37,6 +38,10 @@ public struct WeightsStore: Sendable {
 
     /// The name of a version's critic subdirectory.
     public static let criticDirectoryName = "critic"
+
+    /// The critic's weights within a version directory, as streamed weights name it
+    /// (`weights_announcement.file`): `critic/model.safetensors`.
+    public static let criticFile = "\(criticDirectoryName)/\(ModelCheckpoint.weightsFile)"
 
     /// The critic checkpoint directory of `version`.
     public func criticDirectory(_ version: Int) -> URL {
@@ -98,7 +103,7 @@ public struct WeightsStore: Sendable {
     /// Loads the model an announcement names, after checking the file's size and CRC-32.
     public static func load(_ announcement: WeightsAnnouncement) throws -> LlamaModel {
         guard case .file(let path) = announcement.source else {
-            throw RuntimeError("weights version \(announcement.version) are streamed in chunks; this build reads checkpoint files only (weights_transport checkpoint_file)")
+            throw RuntimeError("weights version \(announcement.version) are streamed in chunks, not a file: assemble them (WeightsAssembly) and load the bytes (ReceivedWeights.streamed)")
         }
         guard announcement.format == format else {
             throw RuntimeError("weights version \(announcement.version): format \"\(announcement.format)\", expected \"\(format)\"")
@@ -118,7 +123,7 @@ public struct WeightsStore: Sendable {
     /// directory next to the announced file).
     public static func loadCritic(_ announcement: WeightsAnnouncement) throws -> Critic {
         guard case .file(let path) = announcement.source else {
-            throw RuntimeError("weights version \(announcement.version) are streamed in chunks; this build reads critic checkpoint files only (weights_transport checkpoint_file)")
+            throw RuntimeError("weights version \(announcement.version) are streamed in chunks, not a file: the critic comes as its own streamed file, \(criticFile)")
         }
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(criticDirectoryName)
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent(ModelCheckpoint.weightsFile).path) else {

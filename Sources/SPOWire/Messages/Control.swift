@@ -2,7 +2,9 @@
 ///
 /// Wire body: kind (string) and, by kind: "start"; "stop" with reason (string, optional);
 /// "iteration" (the envelope's iteration is the one beginning); "heartbeat" (the sender is
-/// alive); "ack" with acknowledged_ids (array of ≥ 1 message id strings).
+/// alive); "ack" with acknowledged_ids (array of ≥ 1 message id strings);
+/// "resend_weights" (a reader of streamed weights lacks the chunks of the version in the
+/// envelope's policy_version and asks the optimizer to broadcast its newest version again).
 public enum Control: Sendable, Equatable, WireBody {
     /// Begin work.
     case start
@@ -14,6 +16,8 @@ public enum Control: Sendable, Equatable, WireBody {
     case heartbeat
     /// These messages were received and processed (`ReliableSender` stops re-sending them).
     case ack(messageIDs: [String])
+    /// Broadcast the newest streamed weights version again (chunks were lost).
+    case resendWeights
 
     /// The wire `kind`.
     public var kind: String {
@@ -23,6 +27,7 @@ public enum Control: Sendable, Equatable, WireBody {
         case .iteration: "iteration"
         case .heartbeat: "heartbeat"
         case .ack: "ack"
+        case .resendWeights: "resend_weights"
         }
     }
 
@@ -42,8 +47,10 @@ public enum Control: Sendable, Equatable, WireBody {
         case "iteration": self = .iteration
         case "heartbeat": self = .heartbeat
         case "ack": self = try .acknowledging(fields.stringArray("acknowledged_ids"))
+        case "resend_weights": self = .resendWeights
         default:
-            throw WireValidationError(field: "kind", problem: "unknown value \"\(kind)\" (known: start, stop, iteration, heartbeat, ack)")
+            throw WireValidationError(
+                field: "kind", problem: "unknown value \"\(kind)\" (known: start, stop, iteration, heartbeat, ack, resend_weights)")
         }
     }
 
@@ -52,7 +59,7 @@ public enum Control: Sendable, Equatable, WireBody {
         switch self {
         case .stop(let reason?): map["reason"] = .string(reason)
         case .ack(let messageIDs): map["acknowledged_ids"] = .array(messageIDs.map { .string($0) })
-        case .start, .stop(nil), .iteration, .heartbeat: break
+        case .start, .stop(nil), .iteration, .heartbeat, .resendWeights: break
         }
         return map
     }

@@ -12,9 +12,14 @@ public enum WeightsSource: Sendable, Equatable {
 ///
 /// Wire body: version (int ≥ 0; the envelope's policy_version carries the same number),
 /// format (string, e.g. "safetensors"), total_bytes (int ≥ 0), checksum (string
-/// "crc32:" + 8 lowercase hex digits, zlib's CRC-32 of all the bytes), and exactly one of
-/// path (string) or chunk_count (int ≥ 1).
+/// "crc32:" + 8 lowercase hex digits, zlib's CRC-32 of all the bytes), exactly one of
+/// path (string) or chunk_count (int ≥ 1), and file (string, optional, default
+/// "model.safetensors": which file of the version's checkpoint directory the bytes are,
+/// e.g. "critic/model.safetensors"; written only when not the default).
 public struct WeightsAnnouncement: Sendable, Equatable, WireBody {
+    /// The default `file`: the policy's weights.
+    public static let policyFile = "model.safetensors"
+
     /// The policy version these weights are.
     public let version: Int
     /// The byte format ("safetensors").
@@ -25,11 +30,17 @@ public struct WeightsAnnouncement: Sendable, Equatable, WireBody {
     public let totalBytes: Int
     /// "crc32:xxxxxxxx" of all the bytes.
     public let checksum: String
+    /// Which file of the version these bytes are, relative to its checkpoint directory.
+    public let file: String
 
     /// Checks counts and the checksum's spelling.
-    public init(version: Int, format: String, source: WeightsSource, totalBytes: Int, checksum: String) throws(WireValidationError) {
+    public init(
+        version: Int, format: String, source: WeightsSource, totalBytes: Int, checksum: String,
+        file: String = WeightsAnnouncement.policyFile
+    ) throws(WireValidationError) {
         try WireCheck.nonNegative(version, "version")
         try WireCheck.nonEmpty(format, "format")
+        try WireCheck.nonEmpty(file, "file")
         switch source {
         case .file(let path): try WireCheck.nonEmpty(path, "path")
         case .chunks(let count):
@@ -46,6 +57,7 @@ public struct WeightsAnnouncement: Sendable, Equatable, WireBody {
         self.source = source
         self.totalBytes = totalBytes
         self.checksum = checksum
+        self.file = file
     }
 
     /// "crc32:" + the 8 lowercase hex digits of `crc`.
@@ -66,7 +78,8 @@ public struct WeightsAnnouncement: Sendable, Equatable, WireBody {
         }
         try self.init(
             version: fields.int("version"), format: fields.string("format"), source: source,
-            totalBytes: fields.int("total_bytes"), checksum: fields.string("checksum"))
+            totalBytes: fields.int("total_bytes"), checksum: fields.string("checksum"),
+            file: fields.optionalString("file") ?? Self.policyFile)
     }
 
     var wireMap: MessagePackMap {
@@ -77,6 +90,7 @@ public struct WeightsAnnouncement: Sendable, Equatable, WireBody {
         }
         map["total_bytes"] = .int(Int64(totalBytes))
         map["checksum"] = .string(checksum)
+        if file != Self.policyFile { map["file"] = .string(file) }
         return map
     }
 }
@@ -85,8 +99,9 @@ public struct WeightsAnnouncement: Sendable, Equatable, WireBody {
 ///
 /// Wire body: version (int), index (int, 0 ≤ index < count), count (int ≥ 1: the
 /// announcement's chunk_count), offset (int ≥ 0: where `data` starts in the whole),
-/// data (bin). Chunks may arrive in any order; a reader assembles by offset and checks
-/// total_bytes and the checksum from the announcement.
+/// data (bin), file (string, optional, default "model.safetensors": the announcement's
+/// file). Chunks may arrive in any order; a reader assembles by offset and checks
+/// total_bytes and the checksum from the announcement of the same version and file.
 public struct WeightsChunk: Sendable, Equatable, WireBody {
     /// The policy version these bytes belong to.
     public let version: Int
@@ -98,10 +113,15 @@ public struct WeightsChunk: Sendable, Equatable, WireBody {
     public let offset: Int
     /// The bytes.
     public let data: Data
+    /// Which file of the version they belong to (the announcement's `file`).
+    public let file: String
 
     /// Checks 0 ≤ index < count and offset ≥ 0.
-    public init(version: Int, index: Int, count: Int, offset: Int, data: Data) throws(WireValidationError) {
+    public init(
+        version: Int, index: Int, count: Int, offset: Int, data: Data, file: String = WeightsAnnouncement.policyFile
+    ) throws(WireValidationError) {
         try WireCheck.nonNegative(version, "version")
+        try WireCheck.nonEmpty(file, "file")
         guard count >= 1 else { throw WireValidationError(field: "count", problem: "\(count), expected ≥ 1") }
         guard (0..<count).contains(index) else {
             throw WireValidationError(field: "index", problem: "\(index), expected 0..<\(count)")
@@ -112,16 +132,22 @@ public struct WeightsChunk: Sendable, Equatable, WireBody {
         self.count = count
         self.offset = offset
         self.data = data
+        self.file = file
     }
 
     init(fields: WireFields) throws(WireValidationError) {
         try self.init(
             version: fields.int("version"), index: fields.int("index"), count: fields.int("count"),
-            offset: fields.int("offset"), data: fields.binary("data"))
+            offset: fields.int("offset"), data: fields.binary("data"),
+            file: fields.optionalString("file") ?? WeightsAnnouncement.policyFile)
     }
 
     var wireMap: MessagePackMap {
-        ["version": .int(Int64(version)), "index": .int(Int64(index)), "count": .int(Int64(count)),
-         "offset": .int(Int64(offset)), "data": .binary(data)]
+        var map: MessagePackMap = [
+            "version": .int(Int64(version)), "index": .int(Int64(index)), "count": .int(Int64(count)),
+            "offset": .int(Int64(offset)), "data": .binary(data),
+        ]
+        if file != WeightsAnnouncement.policyFile { map["file"] = .string(file) }
+        return map
     }
 }
