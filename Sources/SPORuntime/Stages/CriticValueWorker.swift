@@ -9,7 +9,7 @@ import SPOWire
 /// values (`boundary_values` and `rollout_counts` empty, no tokens generated). Output id
 /// `valued/<group>/<sample>`.
 ///
-/// The critic is versioned with the policy (`CriticHolder`): version 0 is
+/// The critic is versioned with the policy (`WeightsHolder`): version 0 is
 /// `Critic(initializingFrom:)` the starting policy, each newer version the critic the
 /// optimizer saved with that weights version. A rollout whose envelope asks for a newer
 /// version than the stage holds waits for its announcement. The stage values whatever
@@ -18,7 +18,7 @@ import SPOWire
 /// valued, Σ R), `value/critic_tokens` (tokens through the critic's passes),
 /// `value/seconds`.
 public final class CriticValueWorker: StageWorker {
-    private let holder: CriticHolder
+    private let holder: WeightsHolder<Critic>
     private let sequencesPerPass: Int
     private var pending: [Message] = []
 
@@ -28,7 +28,7 @@ public final class CriticValueWorker: StageWorker {
         guard spec.value == .critic else {
             throw RuntimeError("the critic value stage serves value kind critic; the spec has \(spec.value.kind.rawValue)")
         }
-        holder = CriticHolder(critic: Critic(initializingFrom: try RunResources.initialModel(spec)))
+        holder = .critic(Critic(initializingFrom: try RunResources.initialModel(spec)))
         sequencesPerPass = spec.optimize.microBatchSize
     }
 

@@ -23,7 +23,7 @@ public final class GenerateWorker: StageWorker {
     private let sampling: SamplingSettings
     private let treeSampler: TreeSampler?
     private let runSeed: UInt64
-    private let policy: PolicyHolder
+    private let policy: WeightsHolder<LlamaModel>
 
     /// Loads the task, tokenizer and starting policy of the runtime's spec.
     public init(runtime: StageRuntime) throws {
@@ -43,7 +43,7 @@ public final class GenerateWorker: StageWorker {
         guard binding.tokenizer.vocabularySize <= model.config.vocabularySize else {
             throw RuntimeError("tokenizer \(spec.tokenizer) has \(binding.tokenizer.vocabularySize) tokens, more than the model's vocab_size \(model.config.vocabularySize)")
         }
-        policy = PolicyHolder(model: model)
+        policy = .policy(model)
     }
 
     public func process(_ message: Message, runtime: StageRuntime) throws {

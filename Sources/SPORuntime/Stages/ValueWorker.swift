@@ -27,7 +27,7 @@ import SPOWire
 public final class ValueWorker: StageWorker {
     private let estimator: MonteCarloValues?
     private let binding: TaskBinding?
-    private let policy: PolicyHolder?
+    private let policy: WeightsHolder<LlamaModel>?
     private let maxTokens: Int
     private var pending: [Message] = []
     private let gathersTrees: Bool
@@ -47,7 +47,7 @@ public final class ValueWorker: StageWorker {
             estimator = MonteCarloValues(
                 rollouts: rollouts, temperature: spec.sampling.temperature, topP: spec.sampling.topP, seed: spec.seed)
             binding = try RunResources.binding(spec)
-            policy = PolicyHolder(model: try RunResources.initialModel(spec))
+            policy = .policy(try RunResources.initialModel(spec))
         case .critic:
             throw RuntimeError("value kind critic is served by CriticValueWorker (ValueStage.worker picks it)")
         }
