@@ -69,7 +69,7 @@ public struct IterationRecord: Sendable, Equatable {
             "value_rollouts": Int(sums["advantage/value_rollouts"] ?? 0),
             "value_tokens": Int(sums["advantage/value_tokens"] ?? 0),
             "independent_sampling_tokens": sums["generate/independent_tokens"].map { Int($0) } ?? NSNull(),
-            "generation_seconds": sums["generate/seconds"] ?? 0, "value_seconds": sums["value/seconds"] ?? 0,
+            "generation_seconds": sums["generate/seconds"] ?? 0, "save_seconds": value("optimize/save_seconds"), "value_seconds": sums["value/seconds"] ?? 0,
             "value_loss": value("optimize/value_loss"), "value_clip_fraction": value("optimize/value_clip_fraction"),
             "explained_variance": value("optimize/explained_variance"),
             "value_gradient_norm": value("optimize/value_gradient_norm"),

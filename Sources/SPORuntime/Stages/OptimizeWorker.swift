@@ -184,9 +184,11 @@ public final class OptimizeWorker: StageWorker {
             "optimize/stale_samples": Double(staleSamples), "optimize/version": Double(version),
         ]
         if let criticStatistics { metrics.merge(criticStatistics.metrics) { $1 } }
+        let saveStarted = ContinuousClock.now
         let saved = try store.save(
             optimizer.model, optimizer: optimizer.adamw, critic: criticCheckpoint,
             state: .init(version: version, iteration: iteration, step: optimizer.scheduleStep, metrics: metrics))
+        metrics["optimize/save_seconds"] = (ContinuousClock.now - saveStarted).seconds
         try broadcast.publish(version: version, saved: saved, iteration: iteration, runtime: runtime)
         ids.forEach(runtime.finish)
         doneMetrics = metrics

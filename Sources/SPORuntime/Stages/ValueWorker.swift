@@ -152,11 +152,15 @@ public final class ValueWorker: StageWorker {
                 return segmented
             }
             let values = try TreeValues(leaves: leaves.map { AdvantageWorker.treeLeaf(ValuedRollout.unvalued($0)) })
+            // Leaves under each node (by path prefix), the rollout count behind its value.
+            var leavesUnder: [ArraySlice<Int>: Int32] = [:]
+            for leaf in leaves {
+                let path = leaf.rollout.tree?.path ?? []
+                for d in 0...path.count { leavesUnder[path.prefix(d), default: 0] += 1 }
+            }
             for (i, (message, leaf)) in zip(messages, leaves).enumerated() {
                 let path = leaf.rollout.tree?.path ?? []
-                let counts = (0...path.count).map { d in
-                    Int32(leaves.filter { Array(($0.rollout.tree?.path ?? []).prefix(d)) == Array(path.prefix(d)) }.count)
-                }
+                let counts = (0...path.count).map { leavesUnder[path.prefix($0)] ?? 0 }
                 let valued = try ValuedRollout(
                     segmented: leaf, boundaryValues: values.boundaryValues(ofLeaf: i).map(Float.init),
                     rolloutCounts: counts, tokensSpent: 0)
