@@ -33,8 +33,8 @@ extension SafetensorsFile {
         var fields: [String] = []
         if !metadata.isEmpty {
             let pairs = metadata.sorted { $0.key < $1.key }
-                .map { "\(jsonString($0.key)):\(jsonString($0.value))" }
-            fields.append("\(jsonString(SafetensorsRawHeader.metadataKey)):{\(pairs.joined(separator: ","))}")
+                .map { "\(JSONStringLiteral.quoted($0.key)):\(JSONStringLiteral.quoted($0.value))" }
+            fields.append("\(JSONStringLiteral.quoted(SafetensorsRawHeader.metadataKey)):{\(pairs.joined(separator: ","))}")
         }
         var seen: Set<String> = []
         var offset = 0
@@ -60,30 +60,12 @@ extension SafetensorsFile {
             let end = offset + 4 * count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             fields.append(
-                "\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
+                "\(JSONStringLiteral.quoted(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],"
                     + "\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var bytes = Array("{\(fields.joined(separator: ","))}".utf8)
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - bytes.count % 8) % 8))
         return bytes
-    }
-
-    /// `text` as a JSON string literal: quotes, backslashes and U+0000–U+001F escaped.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            case _ where scalar.value < 0x20:
-                result += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -1,26 +1,11 @@
+import SPOModel
+
 /// Pieces of JSON text for one-line records (`TapRenderer`): strings escaped per RFC 8259,
 /// numbers in their shortest round-trip form. JSON has no NaN or infinities: those are
 /// written as the strings `"NaN"`, `"Infinity"` and `"-Infinity"`.
 enum JSONText {
-    /// `text` in double quotes: `"` and `\` escaped, control characters as `\n`, `\t`,
-    /// `\r` or `\u00XX`.
-    static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    /// `text` in double quotes, escaped (`JSONStringLiteral`).
+    static func string(_ text: String) -> String { JSONStringLiteral.quoted(text) }
 
     /// A double: `0.5`, `1e-08`; non-finite values as strings.
     static func number(_ value: Double) -> String {
